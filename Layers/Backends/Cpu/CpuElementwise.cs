@@ -1,0 +1,310 @@
+using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.Intrinsics;
+using NativeNets.Tensors;
+
+namespace NativeNets.Backends;
+
+// Elementwise ops. F32 and F64 share one generic body (the JIT specialises it per type, and
+// TensorPrimitives vectorises it); large tensors are split over threads.
+public sealed unsafe partial class CpuBackend
+{
+    private const long ElementwiseChunk = 1 << 15;
+
+    public override void Fill(Tensor x, double value)
+    {
+        Check.OnDevice(nameof(Fill), Device, x);
+        switch (x.DType)
+        {
+            case DType.F32: S<float>(x).Fill((float)value); break;
+            case DType.F64: S<double>(x).Fill(value); break;
+            case DType.I32: S<int>(x).Fill(checked((int)value)); break;
+            case DType.U8: S<byte>(x).Fill(checked((byte)value)); break;
+            case DType.F16: S<Half>(x).Fill((Half)value); break;
+            case DType.BF16: S<ushort>(x).Fill(BFloat16.FromSingle((float)value)); break;
+            default: throw Unsupported(nameof(Fill), x);
+        }
+    }
+
+    public override void Scale(Tensor x, double alpha)
+    {
+        Check.OnDevice(nameof(Scale), Device, x);
+        switch (x.DType)
+        {
+            case DType.F32: ScaleT(x, (float)alpha); break;
+            case DType.F64: ScaleT(x, alpha); break;
+            default: throw Unsupported(nameof(Scale), x);
+        }
+    }
+
+    private static void ScaleT<T>(Tensor x, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = (T*)x.Pointer;
+        CpuParallel.For(x.Count, ElementwiseChunk, (s, e) =>
+        {
+            var span = new Span<T>(p + s, (int)(e - s));
+            TensorPrimitives.Multiply(span, alpha, span);
+        });
+    }
+
+    public override void Axpy(double alpha, Tensor x, Tensor y)
+    {
+        Check.OnDevice(nameof(Axpy), Device, x, y);
+        Check.SameDType(nameof(Axpy), x, y);
+        Check.SameCount(nameof(Axpy), x, y);
+        switch (x.DType)
+        {
+            case DType.F32: AxpyT(x, y, (float)alpha); break;
+            case DType.F64: AxpyT(x, y, alpha); break;
+            default: throw Unsupported(nameof(Axpy), x);
+        }
+    }
+
+    private static void AxpyT<T>(Tensor x, Tensor y, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var px = (T*)x.Pointer;
+        var py = (T*)y.Pointer;
+        CpuParallel.For(x.Count, ElementwiseChunk, (s, e) =>
+        {
+            var ys = new Span<T>(py + s, (int)(e - s));
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(px + s, (int)(e - s)), alpha, ys, ys);
+        });
+    }
+
+    public override void ScaleShift(Tensor source, Tensor destination, double scale, double shift)
+    {
+        const string op = nameof(ScaleShift);
+        Check.OnDevice(op, Device, source, destination);
+        Check.SameCount(op, source, destination);
+        Check.DType(op, "destination", destination, DType.F32, DType.F64);
+        if (destination.DType == DType.F32 && source.DType == DType.U8)
+        {
+            var src = (byte*)source.Pointer;
+            var dst = (float*)destination.Pointer;
+            float sc = (float)scale, sh = (float)shift;
+            CpuParallel.For(source.Count, ElementwiseChunk, (s, e) => BytesToFloats(src + s, dst + s, (int)(e - s), sc, sh));
+            return;
+        }
+        if (source.DType == destination.DType)
+        {
+            if (destination.DType == DType.F32)
+            {
+                var span = S<float>(destination);
+                Copy(source, destination);
+                TensorPrimitives.Multiply(span, (float)scale, span);
+                TensorPrimitives.Add(span, (float)shift, span);
+            }
+            else
+            {
+                var span = S<double>(destination);
+                Copy(source, destination);
+                TensorPrimitives.Multiply(span, scale, span);
+                TensorPrimitives.Add(span, shift, span);
+            }
+            return;
+        }
+        Cast(source, destination);
+        ScaleShift(destination, destination, scale, shift);
+    }
+
+    private static void BytesToFloats(byte* src, float* dst, int count, float scale, float shift)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(scale);
+            var vh = Vector256.Create(shift);
+            for (; i + 8 <= count; i += 8)
+            {
+                var bytes = Vector128.CreateScalarUnsafe(*(ulong*)(src + i)).AsByte();
+                var ints = Vector256.WidenLower(Vector128.WidenLower(bytes).ToVector256Unsafe()).AsInt32();
+                var f = Vector256.ConvertToSingle(ints);
+                Vector256.Store(Vector256.FusedMultiplyAdd(f, vs, vh), dst + i);
+            }
+        }
+        for (; i < count; i++) dst[i] = src[i] * scale + shift;
+    }
+
+    public override void Cast(Tensor source, Tensor destination)
+    {
+        const string op = nameof(Cast);
+        Check.OnDevice(op, Device, source, destination);
+        Check.SameCount(op, source, destination);
+        if (source.DType == destination.DType)
+        {
+            Copy(source, destination);
+            return;
+        }
+        var n = checked((int)source.Count);
+        // Through double: exact for every source type here, and one rounding to the destination.
+        var tmp = new double[n];
+        switch (source.DType)
+        {
+            case DType.F32: TensorPrimitives.ConvertChecked<float, double>(S<float>(source), tmp); break;
+            case DType.F64: S<double>(source).CopyTo(tmp); break;
+            case DType.F16: { var s = S<Half>(source); for (var i = 0; i < n; i++) tmp[i] = (double)s[i]; break; }
+            case DType.BF16: { var s = S<ushort>(source); for (var i = 0; i < n; i++) tmp[i] = BFloat16.ToSingle(s[i]); break; }
+            case DType.I32: { var s = S<int>(source); for (var i = 0; i < n; i++) tmp[i] = s[i]; break; }
+            case DType.U8: { var s = S<byte>(source); for (var i = 0; i < n; i++) tmp[i] = s[i]; break; }
+            default: throw Unsupported(op, source);
+        }
+        switch (destination.DType)
+        {
+            case DType.F32: { var d = S<float>(destination); for (var i = 0; i < n; i++) d[i] = (float)tmp[i]; break; }
+            case DType.F64: tmp.CopyTo(S<double>(destination)); break;
+            case DType.F16: { var d = S<Half>(destination); for (var i = 0; i < n; i++) d[i] = (Half)tmp[i]; break; }
+            case DType.BF16: { var d = S<ushort>(destination); for (var i = 0; i < n; i++) d[i] = BFloat16.FromSingle((float)tmp[i]); break; }
+            case DType.I32: { var d = S<int>(destination); for (var i = 0; i < n; i++) d[i] = checked((int)Math.Round(tmp[i], MidpointRounding.ToEven)); break; }
+            case DType.U8: { var d = S<byte>(destination); for (var i = 0; i < n; i++) d[i] = (byte)Math.Clamp(Math.Round(tmp[i], MidpointRounding.ToEven), 0, 255); break; }
+            default: throw Unsupported(op, destination);
+        }
+    }
+
+    public override void AddRowVector(Tensor y, Tensor bias)
+    {
+        const string op = nameof(AddRowVector);
+        Check.OnDevice(op, Device, y, bias);
+        Check.SameDType(op, y, bias);
+        var (rows, cols) = y.AsMatrix;
+        if (bias.Count != cols)
+            throw new ArgumentException($"{op}: bias {bias.ShapeText} must have {cols} elements, one per column of y {y.ShapeText}");
+        switch (y.DType)
+        {
+            case DType.F32: AddRowVectorT<float>(y, bias, rows, cols); break;
+            case DType.F64: AddRowVectorT<double>(y, bias, rows, cols); break;
+            default: throw Unsupported(op, y);
+        }
+    }
+
+    private static void AddRowVectorT<T>(Tensor y, Tensor bias, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var py = (T*)y.Pointer;
+        var b = new ReadOnlySpan<T>((T*)bias.Pointer, cols);
+        for (var r = 0; r < rows; r++)
+        {
+            var row = new Span<T>(py + (long)r * cols, cols);
+            TensorPrimitives.Add(row, b, row);
+        }
+    }
+
+    public override void SumRows(Tensor x, Tensor sums, double beta)
+    {
+        const string op = nameof(SumRows);
+        Check.OnDevice(op, Device, x, sums);
+        Check.SameDType(op, x, sums);
+        var (rows, cols) = x.AsMatrix;
+        if (sums.Count != cols)
+            throw new ArgumentException($"{op}: sums {sums.ShapeText} must have {cols} elements, one per column of x {x.ShapeText}");
+        switch (x.DType)
+        {
+            case DType.F32: SumRowsT(x, sums, rows, cols, (float)beta); break;
+            case DType.F64: SumRowsT(x, sums, rows, cols, beta); break;
+            default: throw Unsupported(op, x);
+        }
+    }
+
+    private static void SumRowsT<T>(Tensor x, Tensor sums, int rows, int cols, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var s = new Span<T>((T*)sums.Pointer, cols);
+        if (T.IsZero(beta)) s.Clear();
+        else if (beta != T.One) TensorPrimitives.Multiply(s, beta, s);
+        var px = (T*)x.Pointer;
+        for (var r = 0; r < rows; r++)
+            TensorPrimitives.Add(s, new ReadOnlySpan<T>(px + (long)r * cols, cols), s);
+    }
+
+    public override void Relu(Tensor x, Tensor y)
+    {
+        Unary(nameof(Relu), x, y, static (s, d) => TensorPrimitives.Max(s, 0f, d), static (s, d) => TensorPrimitives.Max(s, 0.0, d));
+    }
+
+    public override void ReluBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        Binary(nameof(ReluBackward), y, dy, dx, ReluBackwardT, ReluBackwardT);
+    }
+
+    private static void ReluBackwardT<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // dx = dy * (y > 0); a vector compare-and-mask.
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && y.Length >= Vector<T>.Count)
+        {
+            for (; i + Vector<T>.Count <= y.Length; i += Vector<T>.Count)
+            {
+                var vy = new Vector<T>(y.Slice(i));
+                var vdy = new Vector<T>(dy.Slice(i));
+                var mask = System.Numerics.Vector.GreaterThan(vy, Vector<T>.Zero);
+                System.Numerics.Vector.ConditionalSelect(mask, vdy, Vector<T>.Zero).CopyTo(dx.Slice(i));
+            }
+        }
+        for (; i < y.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;
+    }
+
+    public override void Tanh(Tensor x, Tensor y)
+    {
+        Unary(nameof(Tanh), x, y, static (s, d) => TensorPrimitives.Tanh(s, d), static (s, d) => TensorPrimitives.Tanh(s, d));
+    }
+
+    public override void TanhBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        Binary(nameof(TanhBackward), y, dy, dx, TanhBackwardT, TanhBackwardT);
+    }
+
+    private static void TanhBackwardT<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // dx = dy * (1 - y*y) = dy - dy*y*y, computed without a temporary.
+        for (var i = 0; i < y.Length; i++) dx[i] = dy[i] * (T.One - y[i] * y[i]);
+    }
+
+    private delegate void UnaryKernel<T>(ReadOnlySpan<T> x, Span<T> y);
+    private delegate void BinaryKernel<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y);
+
+    private void Unary(string op, Tensor x, Tensor y, UnaryKernel<float> f32, UnaryKernel<double> f64)
+    {
+        Check.OnDevice(op, Device, x, y);
+        Check.SameDType(op, x, y);
+        Check.SameCount(op, x, y);
+        switch (x.DType)
+        {
+            case DType.F32:
+            {
+                float* px = (float*)x.Pointer, py = (float*)y.Pointer;
+                CpuParallel.For(x.Count, ElementwiseChunk, (s, e) => f32(new ReadOnlySpan<float>(px + s, (int)(e - s)), new Span<float>(py + s, (int)(e - s))));
+                break;
+            }
+            case DType.F64:
+                f64(S<double>(x), S<double>(y));
+                break;
+            default: throw Unsupported(op, x);
+        }
+    }
+
+    private void Binary(string op, Tensor a, Tensor b, Tensor y, BinaryKernel<float> f32, BinaryKernel<double> f64)
+    {
+        Check.OnDevice(op, Device, a, b, y);
+        Check.SameDType(op, a, b);
+        Check.SameDType(op, a, y);
+        Check.SameCount(op, a, b);
+        Check.SameCount(op, a, y);
+        switch (a.DType)
+        {
+            case DType.F32:
+            {
+                float* pa = (float*)a.Pointer, pb = (float*)b.Pointer, py = (float*)y.Pointer;
+                CpuParallel.For(a.Count, ElementwiseChunk, (s, e) =>
+                {
+                    var n = (int)(e - s);
+                    f32(new ReadOnlySpan<float>(pa + s, n), new ReadOnlySpan<float>(pb + s, n), new Span<float>(py + s, n));
+                });
+                break;
+            }
+            case DType.F64:
+                f64(S<double>(a), S<double>(b), S<double>(y));
+                break;
+            default: throw Unsupported(op, a);
+        }
+    }
+
+    private static NotSupportedException Unsupported(string op, Tensor t) =>
+        new($"{op}: dtype {t.DType.Name()} is not implemented on the CPU backend");
+}

@@ -1,0 +1,366 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using NativeNets.Tensors;
+
+namespace NativeNets.Backends;
+
+// The GEMM: Goto/BLIS-style blocking. op(B) is packed into NR-wide strips (KC deep), op(A) into MR-tall
+// strips, and a register-blocked micro-kernel (6x32 with AVX-512, 6x16 with 256-bit vectors) does the
+// multiply-adds with FMA. Threads split C once per call (by rows, or by columns when C is short), so a
+// small GEMM pays one fork/join, not one per block.
+public sealed unsafe partial class CpuBackend
+{
+    private const int MR = 6;
+    private const int KC = 256;
+    private const int MC = 96;
+    private const int NC = 2048;
+    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : 16;
+
+    [ThreadStatic] private static float* _packA;
+    [ThreadStatic] private static float* _packB;
+
+    public override void Gemm(bool transposeA, bool transposeB, double alpha, Tensor a, Tensor b, double beta, Tensor c)
+    {
+        const string op = nameof(Gemm);
+        Check.OnDevice(op, Device, a, b, c);
+        var (ar, ac) = a.AsMatrix;
+        var (br, bc) = b.AsMatrix;
+        var (m, k) = transposeA ? (ac, ar) : (ar, ac);
+        var (kb, n) = transposeB ? (bc, br) : (br, bc);
+        var (cr, cc) = c.AsMatrix;
+        if (k != kb || cr != m || cc != n)
+            throw new ArgumentException(
+                $"{op}: op(A) is {m}x{k} (A {a.ShapeText}{(transposeA ? " transposed" : "")}), op(B) is {kb}x{n} " +
+                $"(B {b.ShapeText}{(transposeB ? " transposed" : "")}), C is {cr}x{cc}: expected op(A) MxK, op(B) KxN, C MxN");
+        Check.SameDType(op, a, b);
+        Check.SameDType(op, a, c);
+        switch (c.DType)
+        {
+            case DType.F32:
+                GemmF32(transposeA, transposeB, m, n, k, (float)alpha, (float*)a.Pointer, (float*)b.Pointer, (float)beta, (float*)c.Pointer);
+                break;
+            case DType.F64:
+                GemmReference(transposeA, transposeB, m, n, k, alpha, (double*)a.Pointer, (double*)b.Pointer, beta, (double*)c.Pointer);
+                break;
+            default:
+                throw new NotSupportedException($"{op}: dtype {c.DType.Name()} is not implemented on the CPU backend (F32, F64)");
+        }
+    }
+
+    /// <summary>Plain triple loop in double: the F64 path, used by gradient checks and as the GEMM's own test oracle.</summary>
+    internal static void GemmReference(bool ta, bool tb, int m, int n, int k, double alpha, double* a, double* b, double beta, double* c)
+    {
+        for (var i = 0; i < m; i++)
+            for (var j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (var p = 0; p < k; p++)
+                    s += (ta ? a[(long)p * m + i] : a[(long)i * k + p]) * (tb ? b[(long)j * k + p] : b[(long)p * n + j]);
+                var idx = (long)i * n + j;
+                c[idx] = alpha * s + (beta == 0 ? 0 : beta * c[idx]);
+            }
+    }
+
+    internal static void GemmF32(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0)
+        {
+            ScaleMatrix(c, (long)m * n, beta);
+            return;
+        }
+        var threads = CpuBackend.Threads;
+        var flops = 2.0 * m * n * k;
+        if (threads == 1 || flops < 2e6)
+        {
+            GemmBlock(ta, tb, m, n, k, alpha, a, b, beta, c, 0, m, 0, n);
+            return;
+        }
+        var nr = NR;
+        if (m >= 2 * MR * threads)
+        {
+            // Split rows, in whole MR strips so that no strip is cut between threads.
+            var strips = (m + MR - 1) / MR;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                var i0 = (int)Math.Min(m, (long)strips * t / threads * MR);
+                var i1 = (int)Math.Min(m, (long)strips * (t + 1) / threads * MR);
+                if (i0 < i1) GemmBlock(ta, tb, m, n, k, alpha, a, b, beta, c, i0, i1, 0, n);
+            });
+        }
+        else if (n >= 2 * nr * threads)
+        {
+            var strips = (n + nr - 1) / nr;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                var j0 = (int)Math.Min(n, (long)strips * t / threads * nr);
+                var j1 = (int)Math.Min(n, (long)strips * (t + 1) / threads * nr);
+                if (j0 < j1) GemmBlock(ta, tb, m, n, k, alpha, a, b, beta, c, 0, m, j0, j1);
+            });
+        }
+        else
+        {
+            GemmBlock(ta, tb, m, n, k, alpha, a, b, beta, c, 0, m, 0, n);
+        }
+    }
+
+    private static void ScaleMatrix(float* c, long count, float beta)
+    {
+        var span = new Span<float>(c, checked((int)count));
+        if (beta == 0) span.Clear();
+        else if (beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(span, beta, span);
+    }
+
+    /// <summary>One thread's part: rows [i0, i1) and columns [j0, j1) of C.</summary>
+    private static void GemmBlock(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c,
+        int i0, int i1, int j0, int j1)
+    {
+        var nr = NR;
+        if (_packA == null)
+        {
+            _packA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+            _packB = (float*)NativeMemory.AlignedAlloc((nuint)(KC * (NC + 32) * sizeof(float)), 64);
+        }
+        var pa = _packA;
+        var pb = _packB;
+        var tile = stackalloc float[MR * 32];
+        for (var jc = j0; jc < j1; jc += NC)
+        {
+            var nc = Math.Min(NC, j1 - jc);
+            for (var pc = 0; pc < k; pc += KC)
+            {
+                var kc = Math.Min(KC, k - pc);
+                var betaBlock = pc == 0 ? beta : 1f;
+                PackB(tb, b, n, k, pc, kc, jc, nc, nr, pb);
+                for (var ic = i0; ic < i1; ic += MC)
+                {
+                    var mc = Math.Min(MC, i1 - ic);
+                    PackA(ta, a, m, k, ic, mc, pc, kc, pa);
+                    for (var jr = 0; jr < nc; jr += nr)
+                    {
+                        var nrEff = Math.Min(nr, nc - jr);
+                        var bStrip = pb + (long)jr * kc;
+                        for (var ir = 0; ir < mc; ir += MR)
+                        {
+                            var mrEff = Math.Min(MR, mc - ir);
+                            var cTile = c + (long)(ic + ir) * n + jc + jr;
+                            if (nr == 32) Kernel6x32(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
+                            else Kernel6x16(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into MR-tall strips, k-major inside a strip, zero-padded.</summary>
+    private static void PackA(bool ta, float* a, int m, int k, int ic, int mc, int pc, int kc, float* dst)
+    {
+        for (var ir = 0; ir < mc; ir += MR)
+        {
+            var rows = Math.Min(MR, mc - ir);
+            var d = dst + (long)ir * kc;
+            if (ta)
+            {
+                // A is stored K x M: the MR values of one k are contiguous.
+                for (var p = 0; p < kc; p++)
+                {
+                    var src = a + (long)(pc + p) * m + ic + ir;
+                    var o = d + p * MR;
+                    var r = 0;
+                    for (; r < rows; r++) o[r] = src[r];
+                    for (; r < MR; r++) o[r] = 0;
+                }
+            }
+            else
+            {
+                for (var r = 0; r < MR; r++)
+                {
+                    if (r < rows)
+                    {
+                        var src = a + (long)(ic + ir + r) * k + pc;
+                        for (var p = 0; p < kc; p++) d[p * MR + r] = src[p];
+                    }
+                    else
+                    {
+                        for (var p = 0; p < kc; p++) d[p * MR + r] = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into NR-wide strips, k-major inside a strip, zero-padded.</summary>
+    private static void PackB(bool tb, float* b, int n, int k, int pc, int kc, int jc, int nc, int nr, float* dst)
+    {
+        for (var jr = 0; jr < nc; jr += nr)
+        {
+            var cols = Math.Min(nr, nc - jr);
+            var d = dst + (long)jr * kc;
+            if (!tb)
+            {
+                for (var p = 0; p < kc; p++)
+                {
+                    var src = b + (long)(pc + p) * n + jc + jr;
+                    var o = d + p * nr;
+                    if (cols == nr)
+                    {
+                        if (nr == 32)
+                        {
+                            Vector512.Store(Vector512.Load(src), o);
+                            Vector512.Store(Vector512.Load(src + 16), o + 16);
+                        }
+                        else
+                        {
+                            Vector256.Store(Vector256.Load(src), o);
+                            Vector256.Store(Vector256.Load(src + 8), o + 8);
+                        }
+                    }
+                    else
+                    {
+                        var c = 0;
+                        for (; c < cols; c++) o[c] = src[c];
+                        for (; c < nr; c++) o[c] = 0;
+                    }
+                }
+            }
+            else
+            {
+                // B is stored N x K: walk each column's row of B contiguously.
+                for (var col = 0; col < nr; col++)
+                {
+                    if (col < cols)
+                    {
+                        var src = b + (long)(jc + jr + col) * k + pc;
+                        for (var p = 0; p < kc; p++) d[p * nr + col] = src[p];
+                    }
+                    else
+                    {
+                        for (var p = 0; p < kc; p++) d[p * nr + col] = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x32(int kc, float* pa, float* pb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(pb);
+            var b1 = Vector512.Load(pb + 16);
+            var a = Vector512.Create(pa[0]);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(pa[1]);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(pa[2]);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(pa[3]);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(pa[4]);
+            c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(pa[5]);
+            c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            pa += MR;
+            pb += 32;
+        }
+        var full = mr == MR && nr == 32;
+        var dst = full ? c : tile;
+        var ld = full ? ldc : 32;
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(full ? beta : 0f);
+        StoreRow512(dst, c00, c01, va, vb);
+        StoreRow512(dst + ld, c10, c11, va, vb);
+        StoreRow512(dst + 2 * ld, c20, c21, va, vb);
+        StoreRow512(dst + 3 * ld, c30, c31, va, vb);
+        StoreRow512(dst + 4 * ld, c40, c41, va, vb);
+        StoreRow512(dst + 5 * ld, c50, c51, va, vb);
+        if (!full) MergeTile(tile, 32, c, ldc, beta, mr, nr);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow512(float* row, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha, Vector512<float> beta)
+    {
+        if (beta == Vector512<float>.Zero)
+        {
+            Vector512.Store(lo * alpha, row);
+            Vector512.Store(hi * alpha, row + 16);
+        }
+        else
+        {
+            Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(row), beta, lo * alpha), row);
+            Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), beta, hi * alpha), row + 16);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kc, float* pa, float* pb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(pb);
+            var b1 = Vector256.Load(pb + 8);
+            var a = Vector256.Create(pa[0]);
+            c00 = Vector256.FusedMultiplyAdd(a, b0, c00); c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
+            a = Vector256.Create(pa[1]);
+            c10 = Vector256.FusedMultiplyAdd(a, b0, c10); c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
+            a = Vector256.Create(pa[2]);
+            c20 = Vector256.FusedMultiplyAdd(a, b0, c20); c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
+            a = Vector256.Create(pa[3]);
+            c30 = Vector256.FusedMultiplyAdd(a, b0, c30); c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
+            a = Vector256.Create(pa[4]);
+            c40 = Vector256.FusedMultiplyAdd(a, b0, c40); c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
+            a = Vector256.Create(pa[5]);
+            c50 = Vector256.FusedMultiplyAdd(a, b0, c50); c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
+            pa += MR;
+            pb += 16;
+        }
+        var full = mr == MR && nr == 16;
+        var dst = full ? c : tile;
+        var ld = full ? ldc : 16;
+        var va = Vector256.Create(alpha);
+        var vb = Vector256.Create(full ? beta : 0f);
+        StoreRow256(dst, c00, c01, va, vb);
+        StoreRow256(dst + ld, c10, c11, va, vb);
+        StoreRow256(dst + 2 * ld, c20, c21, va, vb);
+        StoreRow256(dst + 3 * ld, c30, c31, va, vb);
+        StoreRow256(dst + 4 * ld, c40, c41, va, vb);
+        StoreRow256(dst + 5 * ld, c50, c51, va, vb);
+        if (!full) MergeTile(tile, 16, c, ldc, beta, mr, nr);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow256(float* row, Vector256<float> lo, Vector256<float> hi, Vector256<float> alpha, Vector256<float> beta)
+    {
+        if (beta == Vector256<float>.Zero)
+        {
+            Vector256.Store(lo * alpha, row);
+            Vector256.Store(hi * alpha, row + 8);
+        }
+        else
+        {
+            Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(row), beta, lo * alpha), row);
+            Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(row + 8), beta, hi * alpha), row + 8);
+        }
+    }
+
+    /// <summary>Edge tiles: the kernel wrote alpha*AB to a scratch tile; copy the valid part, adding beta*C.</summary>
+    private static void MergeTile(float* tile, int ldt, float* c, int ldc, float beta, int mr, int nr)
+    {
+        for (var r = 0; r < mr; r++)
+        {
+            var t = tile + r * ldt;
+            var row = c + (long)r * ldc;
+            if (beta == 0)
+                for (var j = 0; j < nr; j++) row[j] = t[j];
+            else
+                for (var j = 0; j < nr; j++) row[j] = t[j] + beta * row[j];
+        }
+    }
+}

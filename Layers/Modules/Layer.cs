@@ -1,0 +1,81 @@
+using NativeNets.Tensors;
+
+namespace NativeNets.Modules;
+
+/// <summary>
+/// A layer: Forward(x) -> y keeps what its backward needs; Backward(dy) -> dx accumulates the gradients
+/// of its parameters and returns the gradient of its input. The tensors a layer returns are its own
+/// buffers, reused from call to call (as in Darknet): read them before the next call, never dispose them.
+/// </summary>
+public abstract class Layer : IDisposable
+{
+    private bool _training = true;
+
+    /// <summary>When false (the first layer of a net), Backward computes parameter gradients only and returns null.</summary>
+    public bool PropagateDown { get; set; } = true;
+
+    /// <summary>Training or evaluation mode; composites pass it on to their children.</summary>
+    public bool Training
+    {
+        get => _training;
+        set
+        {
+            _training = value;
+            foreach (var (_, child) in Children()) child.Training = value;
+        }
+    }
+
+    public abstract Tensor Forward(Tensor x);
+
+    public abstract Tensor? Backward(Tensor dy);
+
+    /// <summary>This layer's own parameters, named as in torchvision's state_dict (weight, bias).</summary>
+    protected virtual IEnumerable<(string Name, Parameter Parameter)> OwnParameters() => [];
+
+    /// <summary>Child layers with their names, for composites.</summary>
+    public virtual IEnumerable<(string Name, Layer Layer)> Children() => [];
+
+    /// <summary>Every parameter in the tree, with dotted names such as "fc1.weight".</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    {
+        foreach (var p in OwnParameters()) yield return p;
+        foreach (var (childName, child) in Children())
+            foreach (var (name, p) in child.NamedParameters())
+                yield return ($"{childName}.{name}", p);
+    }
+
+    public IEnumerable<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter);
+
+    public long ParameterCount() => Parameters().Sum(p => p.Value.Count);
+
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters()) p.ZeroGrad();
+    }
+
+    /// <summary>Frees the parameters and buffers of this layer and its children.</summary>
+    public virtual void Dispose()
+    {
+        foreach (var (_, p) in OwnParameters()) p.Dispose();
+        foreach (var (_, c) in Children()) c.Dispose();
+        DisposeBuffers();
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void DisposeBuffers() { }
+
+    /// <summary>Returns <paramref name="buffer"/> when it already has this shape, dtype and device, else a new one.</summary>
+    protected static Tensor Reuse(ref Tensor? buffer, ReadOnlySpan<int> dims, DType dtype, Device device)
+    {
+        if (buffer is not null && buffer.Dims.SequenceEqual(dims) && buffer.DType == dtype && buffer.Device == device)
+            return buffer;
+        buffer?.Dispose();
+        buffer = new Tensor(dims.ToArray(), dtype, device);
+        return buffer;
+    }
+
+    protected static Tensor ReuseLike(ref Tensor? buffer, Tensor like) => Reuse(ref buffer, like.Dims, like.DType, like.Device);
+
+    protected static InvalidOperationException BackwardBeforeForward(string layer) =>
+        new($"{layer}: Backward called before Forward");
+}

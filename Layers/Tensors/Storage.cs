@@ -1,0 +1,73 @@
+using System.Runtime.InteropServices;
+
+namespace NativeNets.Tensors;
+
+/// <summary>
+/// A block of memory on one device. Tensors own or share a storage; the storage frees its memory
+/// once, when it is disposed (deterministically) or finalised (as a fallback).
+/// </summary>
+public abstract class Storage : IDisposable
+{
+    protected Storage(Device device, long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        Device = device;
+        Bytes = bytes;
+    }
+
+    public Device Device { get; }
+    public long Bytes { get; }
+
+    /// <summary>Address of the first byte: a host address for CPU storage, a device address otherwise.</summary>
+    public abstract nint Pointer { get; }
+
+    public bool IsDisposed { get; private set; }
+
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    ~Storage()
+    {
+        if (!IsDisposed) Free();
+    }
+
+    protected abstract void Free();
+}
+
+/// <summary>Host memory aligned to 64 bytes (one cache line, one AVX-512 vector).</summary>
+public sealed unsafe class CpuStorage : Storage
+{
+    public const int Alignment = 64;
+    private void* _ptr;
+
+    public CpuStorage(long bytes) : base(Device.Cpu, bytes)
+    {
+        // Round up so that vector loops may read whole vectors past the last element of a row.
+        var alloc = (nuint)Math.Max(Alignment, (bytes + Alignment - 1) / Alignment * Alignment);
+        _ptr = NativeMemory.AlignedAlloc(alloc, Alignment);
+        NativeMemory.Clear(_ptr, alloc);
+        if (bytes > 0) GC.AddMemoryPressure(bytes);
+    }
+
+    public override nint Pointer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            return (nint)_ptr;
+        }
+    }
+
+    protected override void Free()
+    {
+        if (_ptr == null) return;
+        NativeMemory.AlignedFree(_ptr);
+        _ptr = null;
+        if (Bytes > 0) GC.RemoveMemoryPressure(Bytes);
+    }
+}

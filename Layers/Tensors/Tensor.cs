@@ -1,0 +1,158 @@
+using System.Runtime.InteropServices;
+using NativeNets.Backends;
+
+namespace NativeNets.Tensors;
+
+/// <summary>
+/// An n-dimensional array on one device: dims, element type, layout, and storage. A tensor made with
+/// <see cref="Tensor(int[], DType, Device, Layout)"/> owns its storage; a view made with
+/// <see cref="Reshape"/> shares it and frees nothing. Host data is reached with <see cref="Span{T}"/>
+/// on the CPU and copied with <see cref="CopyFrom{T}"/>/<see cref="ToArray{T}"/> on any device.
+/// </summary>
+public sealed unsafe class Tensor : IDisposable
+{
+    private readonly int[] _dims;
+    private readonly bool _ownsStorage;
+
+    public Tensor(int[] dims, DType dtype = DType.F32, Device? device = null, Layout layout = Layout.NCHW)
+    {
+        _dims = CheckDims(dims);
+        DType = dtype;
+        Layout = layout;
+        Count = CountOf(_dims);
+        var dev = device ?? Device.Cpu;
+        Storage = Backend.For(dev).Allocate(Count * dtype.SizeOf());
+        _ownsStorage = true;
+    }
+
+    private Tensor(int[] dims, DType dtype, Layout layout, Storage storage)
+    {
+        _dims = dims;
+        DType = dtype;
+        Layout = layout;
+        Count = CountOf(dims);
+        Storage = storage;
+        _ownsStorage = false;
+    }
+
+    public static Tensor Zeros(DType dtype, params int[] dims) => new(dims, dtype);
+
+    public static Tensor Zeros(params int[] dims) => new(dims);
+
+    /// <summary>A CPU F32 tensor holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor FromArray(float[] data, params int[] dims) => From<float>(data, DType.F32, dims);
+
+    public static Tensor FromArray(double[] data, params int[] dims) => From<double>(data, DType.F64, dims);
+
+    public static Tensor FromArray(int[] data, params int[] dims) => From<int>(data, DType.I32, dims);
+
+    public static Tensor FromArray(byte[] data, params int[] dims) => From<byte>(data, DType.U8, dims);
+
+    private static Tensor From<T>(ReadOnlySpan<T> data, DType dtype, int[] dims) where T : unmanaged
+    {
+        var t = new Tensor(dims, dtype);
+        if (data.Length != t.Count)
+        {
+            t.Dispose();
+            throw new ArgumentException($"{data.Length} values do not fill a tensor of shape {FormatDims(dims)} ({t.Count} elements)");
+        }
+        t.CopyFrom(data);
+        return t;
+    }
+
+    public ReadOnlySpan<int> Dims => _dims;
+    public int Rank => _dims.Length;
+    public long Count { get; }
+    public DType DType { get; }
+    public Layout Layout { get; }
+    public Storage Storage { get; }
+    public Device Device => Storage.Device;
+    public Backend Backend => Backend.For(Storage.Device);
+    public long Bytes => Count * DType.SizeOf();
+    public nint Pointer => Storage.Pointer;
+
+    public int this[int axis] => _dims[axis < 0 ? _dims.Length + axis : axis];
+
+    public int[] Shape => (int[])_dims.Clone();
+
+    /// <summary>Rows and columns when the tensor is read as a matrix: the first dim by the product of the rest.</summary>
+    public (int Rows, int Cols) AsMatrix => Rank == 0 ? (1, 1) : (_dims[0], checked((int)(Count / Math.Max(1, _dims[0]))));
+
+    /// <summary>The elements of a CPU tensor, typed. <typeparamref name="T"/> must match the dtype's size.</summary>
+    public Span<T> Span<T>() where T : unmanaged
+    {
+        if (Device.Kind != DeviceKind.Cpu)
+            throw new InvalidOperationException($"Span<{typeof(T).Name}> needs a CPU tensor; this one is on {Device}: copy it with ToArray");
+        if (sizeof(T) != DType.SizeOf())
+            throw new InvalidOperationException($"cannot view a {DType.Name()} tensor as {typeof(T).Name}");
+        return new Span<T>((void*)Storage.Pointer, checked((int)Count));
+    }
+
+    public void CopyFrom<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        if ((long)data.Length * sizeof(T) != Bytes)
+            throw new ArgumentException($"{data.Length} x {sizeof(T)} bytes do not fill a {DType.Name()} tensor of shape {ShapeText} ({Bytes} bytes)");
+        fixed (T* p = data) Backend.CopyFromHost((nint)p, this);
+    }
+
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        if (sizeof(T) != DType.SizeOf())
+            throw new InvalidOperationException($"cannot read a {DType.Name()} tensor as {typeof(T).Name}");
+        var result = new T[Count];
+        fixed (T* p = result) Backend.CopyToHost(this, (nint)p);
+        return result;
+    }
+
+    /// <summary>A view with other dims over the same storage; it does not free the storage.</summary>
+    public Tensor Reshape(params int[] dims)
+    {
+        var d = (int[])dims.Clone();
+        var infer = Array.IndexOf(d, -1);
+        if (infer >= 0)
+        {
+            long rest = 1;
+            for (var i = 0; i < d.Length; i++) if (i != infer) rest *= d[i];
+            if (rest == 0 || Count % rest != 0)
+                throw new ArgumentException($"cannot reshape {ShapeText} to {FormatDims(dims)}");
+            d[infer] = (int)(Count / rest);
+        }
+        CheckDims(d);
+        if (CountOf(d) != Count)
+            throw new ArgumentException($"cannot reshape {ShapeText} ({Count} elements) to {FormatDims(d)} ({CountOf(d)} elements)");
+        return new Tensor(d, DType, Layout, Storage);
+    }
+
+    public bool SameShape(Tensor other) => _dims.AsSpan().SequenceEqual(other._dims);
+
+    public string ShapeText => FormatDims(_dims);
+
+    public override string ToString() => $"Tensor({ShapeText}, {DType.Name()}, {Layout}, {Device})";
+
+    public void Dispose()
+    {
+        if (_ownsStorage) Storage.Dispose();
+    }
+
+    public static string FormatDims(ReadOnlySpan<int> dims)
+    {
+        var parts = new string[dims.Length];
+        for (var i = 0; i < dims.Length; i++) parts[i] = dims[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return "[" + string.Join(", ", parts) + "]";
+    }
+
+    private static int[] CheckDims(int[] dims)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        foreach (var d in dims)
+            if (d < 0) throw new ArgumentException($"negative dimension in shape {FormatDims(dims)}", nameof(dims));
+        return (int[])dims.Clone();
+    }
+
+    private static long CountOf(int[] dims)
+    {
+        long n = 1;
+        foreach (var d in dims) n = checked(n * d);
+        return n;
+    }
+}

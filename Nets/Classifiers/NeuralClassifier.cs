@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using NativeNets.Backends;
+using NativeNets.Losses;
+using NativeNets.Modules;
+using NativeNets.Optim;
+using NativeNets.Tensors;
+
+namespace NativeNets.Nets.Classifiers;
+
+/// <summary>
+/// A classifier that is a network of layers trained by minibatch SGD: the linear classifier and the
+/// two- and three-layer nets. Pixels are normalised with the training set's mean and standard deviation
+/// (learned by Train, applied by Predict); each step gathers a batch of U8 rows, converts them on the
+/// backend, runs forward, the loss, backward and the optimizer: a plain loop, no tape.
+/// </summary>
+public abstract class NeuralClassifier : IClassifier
+{
+    private Sequential? _net;
+    private double _mean;
+    private double _std = 1;
+
+    protected NeuralClassifier(TrainOptions? options, Device? device)
+    {
+        Options = options ?? new TrainOptions();
+        Device = device ?? Device.Cpu;
+    }
+
+    public abstract string Name { get; }
+    public TrainOptions Options { get; }
+    public Device Device { get; }
+
+    /// <summary>The trained network (after Train).</summary>
+    public Sequential Network => _net ?? throw new InvalidOperationException($"{Name}: not trained");
+
+    /// <summary>Called after each epoch.</summary>
+    public Action<EpochReport>? OnEpoch { get; set; }
+
+    /// <summary>Called after each step with (images done this epoch, images per epoch).</summary>
+    public Action<long, long>? OnStep { get; set; }
+
+    /// <summary>Seconds spent in training steps (data gather, forward, backward, update), for images/s.</summary>
+    public double TrainSeconds { get; private set; }
+
+    public long TrainImages { get; private set; }
+
+    protected abstract Sequential Build(int inputs, int classes, Rng rng);
+
+    protected abstract Loss CreateLoss();
+
+    public void Train(Tensor images, int[] labels)
+    {
+        ClassifierExtensions.CheckImages(images, Name);
+        var (n, d) = images.AsMatrix;
+        if (n != labels.Length) throw new ArgumentException($"{Name}: {labels.Length} labels for {n} images");
+        var classes = ClassifierExtensions.ClassCount(labels);
+        var rng = new Rng(Options.Seed);
+        _net?.Dispose();
+        _net = Build(d, classes, rng).SkipInputGradient();
+        _net.Training = true;
+        (_mean, _std) = PixelStatistics(images);
+
+        var ops = Backend.For(Device);
+        var flat = images.Reshape(n, d);
+        using var loss = CreateLoss();
+        using var sgd = new Sgd(_net.Parameters(), Options.LearningRate, Options.Momentum, Options.WeightDecay);
+        var schedule = new StepLearningRate(Options.LearningRate, Options.LrStepEpochs, Options.LrGamma);
+        var batch = Math.Min(Options.BatchSize, n);
+        using var xU8 = new Tensor([batch, d], DType.U8, Device);
+        using var x = new Tensor([batch, d], DType.F32, Device);
+        using var y = new Tensor([batch], DType.I32, Device);
+        using var predicted = new Tensor([batch], DType.I32, Device);
+        var yHost = new int[batch];
+        TrainSeconds = 0;
+        TrainImages = 0;
+        for (var epoch = 0; epoch < Options.Epochs; epoch++)
+        {
+            sgd.LearningRate = schedule.At(epoch);
+            var order = Data.Datasets.Batches.Order(n, rng);
+            double lossSum = 0;
+            long seen = 0, correct = 0;
+            var clock = Stopwatch.StartNew();
+            // Whole batches only: a short last batch would change the shapes (and the statistics) of one step.
+            foreach (var slice in Data.Datasets.Batches.Slices(order, batch, dropLast: true))
+            {
+                ops.GatherRows(flat, slice, xU8);
+                ops.ScaleShift(xU8, x, 1.0 / (255 * _std), -_mean / _std);
+                for (var i = 0; i < batch; i++) yHost[i] = labels[slice[i]];
+                y.CopyFrom<int>(yHost);
+
+                sgd.ZeroGrad();
+                var scores = _net.Forward(x);
+                lossSum += loss.Forward(scores, y) * batch;
+                _net.Backward(loss.Backward());
+                sgd.Step();
+
+                ops.ArgMaxRows(scores, predicted);
+                var p = predicted.ToArray<int>();
+                for (var i = 0; i < batch; i++) if (p[i] == yHost[i]) correct++;
+                seen += batch;
+                OnStep?.Invoke(seen, n);
+            }
+            ops.Synchronize();
+            var seconds = clock.Elapsed.TotalSeconds;
+            TrainSeconds += seconds;
+            TrainImages += seen;
+            var penalty = L2Regularization.Penalty(_net.Parameters(), Options.WeightDecay);
+            OnEpoch?.Invoke(new EpochReport(epoch + 1, Options.Epochs, lossSum / Math.Max(1, seen) + penalty,
+                (double)correct / Math.Max(1, seen), sgd.LearningRate, seconds, seen));
+        }
+        _net.Training = false;
+    }
+
+    public int[] Predict(Tensor images)
+    {
+        ClassifierExtensions.CheckImages(images, Name);
+        var net = _net ?? throw new InvalidOperationException($"{Name}: Predict before Train");
+        var (n, d) = images.AsMatrix;
+        var inputs = ((Linear)net[0]).InFeatures;
+        if (d != inputs) throw new ArgumentException($"{Name}: images have {d} values each, the network takes {inputs}");
+        var ops = Backend.For(Device);
+        var flat = images.Reshape(n, d);
+        var result = new int[n];
+        var batch = Math.Max(1, Math.Min(Options.BatchSize, n));
+        Tensor? xU8 = null, x = null, predicted = null;
+        try
+        {
+            for (var start = 0; start < n; start += batch)
+            {
+                var m = Math.Min(batch, n - start);
+                if (xU8 is null || xU8[0] != m)
+                {
+                    xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
+                    xU8 = new Tensor([m, d], DType.U8, Device);
+                    x = new Tensor([m, d], DType.F32, Device);
+                    predicted = new Tensor([m], DType.I32, Device);
+                }
+                ops.GatherRows(flat, Enumerable.Range(start, m).ToArray(), xU8);
+                ops.ScaleShift(xU8, x!, 1.0 / (255 * _std), -_mean / _std);
+                ops.ArgMaxRows(net.Forward(x!), predicted!);
+                predicted!.ToArray<int>().CopyTo(result, start);
+            }
+        }
+        finally
+        {
+            xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
+        }
+        return result;
+    }
+
+    /// <summary>Mean and standard deviation of all pixels, in [0, 1] units.</summary>
+    private static (double Mean, double Std) PixelStatistics(Tensor images)
+    {
+        var bytes = images.Span<byte>();
+        Span<long> histogram = stackalloc long[256];
+        histogram.Clear();
+        foreach (var b in bytes) histogram[b]++;
+        double sum = 0, sumSq = 0;
+        for (var v = 0; v < 256; v++)
+        {
+            sum += histogram[v] * (v / 255.0);
+            sumSq += histogram[v] * (v / 255.0) * (v / 255.0);
+        }
+        var mean = sum / bytes.Length;
+        var std = Math.Sqrt(Math.Max(sumSq / bytes.Length - mean * mean, 1e-12));
+        return (mean, std);
+    }
+
+    public void Dispose()
+    {
+        _net?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+public enum LinearLoss
+{
+    Svm,
+    Softmax,
+}
+
+/// <summary>The linear classifier f(x) = Wx + b with the SVM hinge loss or softmax cross-entropy.</summary>
+public sealed class LinearClassifier(LinearLoss loss = LinearLoss.Softmax, TrainOptions? options = null, Device? device = null)
+    : NeuralClassifier(options, device)
+{
+    public LinearLoss LossKind { get; } = loss;
+    public override string Name => LossKind == LinearLoss.Svm ? "linear-svm" : "linear-softmax";
+
+    protected override Sequential Build(int inputs, int classes, Rng rng) =>
+        new Sequential().Add("fc", new Linear(inputs, classes, rng: rng, device: Device));
+
+    protected override Loss CreateLoss() => LossKind == LinearLoss.Svm ? new MulticlassSvmLoss() : new SoftmaxCrossEntropyLoss();
+}
+
+/// <summary>W2 max(0, W1 x + b1) + b2, trained with softmax cross-entropy.</summary>
+public sealed class TwoLayerNet(int hidden = 100, TrainOptions? options = null, Device? device = null)
+    : NeuralClassifier(options, device)
+{
+    public int Hidden { get; } = hidden;
+    public override string Name => "two-layer";
+
+    protected override Sequential Build(int inputs, int classes, Rng rng) => new Sequential()
+        .Add("fc1", new Linear(inputs, Hidden, rng: rng, device: Device))
+        .Add("relu", new ReLU())
+        .Add("fc2", new Linear(Hidden, classes, rng: rng, device: Device));
+
+    protected override Loss CreateLoss() => new SoftmaxCrossEntropyLoss();
+}
+
+/// <summary>W3 tanh(W2 max(0, W1 x + b1) + b2) + b3, trained with softmax cross-entropy.</summary>
+public sealed class ThreeLayerNet(int hidden1 = 256, int hidden2 = 128, TrainOptions? options = null, Device? device = null)
+    : NeuralClassifier(options, device)
+{
+    public int Hidden1 { get; } = hidden1;
+    public int Hidden2 { get; } = hidden2;
+    public override string Name => "three-layer";
+
+    protected override Sequential Build(int inputs, int classes, Rng rng) => new Sequential()
+        .Add("fc1", new Linear(inputs, Hidden1, rng: rng, device: Device))
+        .Add("relu", new ReLU())
+        .Add("fc2", new Linear(Hidden1, Hidden2, rng: rng, device: Device))
+        .Add("tanh", new Tanh())
+        .Add("fc3", new Linear(Hidden2, classes, rng: rng, device: Device));
+
+    protected override Loss CreateLoss() => new SoftmaxCrossEntropyLoss();
+}

@@ -1,0 +1,17 @@
+namespace NativeNets.Nets.Classifiers;
+
+/// <summary>Hyperparameters of minibatch SGD training. Step decay multiplies the rate by <see cref="LrGamma"/> every <see cref="LrStepEpochs"/> epochs (0: never).</summary>
+public sealed record TrainOptions
+{
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 256;
+    public double LearningRate { get; init; } = 0.05;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 5e-4;
+    public int LrStepEpochs { get; init; }
+    public double LrGamma { get; init; } = 0.1;
+    public ulong Seed { get; init; } = 1;
+}
+
+/// <summary>What one finished epoch reports.</summary>
+public sealed record EpochReport(int Epoch, int Epochs, double MeanLoss, double TrainAccuracy, double LearningRate, double Seconds, long Images);

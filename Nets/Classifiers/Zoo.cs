@@ -1,0 +1,31 @@
+using NativeNets.Tensors;
+
+namespace NativeNets.Nets.Classifiers;
+
+/// <summary>The classifiers by name, with the hyperparameters that train them well on Fashion-MNIST.</summary>
+public static class Zoo
+{
+    public static readonly IReadOnlyList<string> TrainableModels = ["linear-svm", "linear-softmax", "two-layer", "three-layer"];
+
+    /// <summary>Defaults per model: tuned on a split of the training set, not on the test set.</summary>
+    public static TrainOptions DefaultOptions(string model) => model switch
+    {
+        "linear-softmax" => new TrainOptions { Epochs = 10, LearningRate = 0.01, WeightDecay = 1e-3, LrStepEpochs = 7 },
+        "linear-svm" => new TrainOptions { Epochs = 10, LearningRate = 0.002, WeightDecay = 1e-3, LrStepEpochs = 7 },
+        "two-layer" => new TrainOptions { Epochs = 20, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 15 },
+        "three-layer" => new TrainOptions { Epochs = 20, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 15 },
+        _ => throw UnknownModel(model),
+    };
+
+    public static NeuralClassifier Create(string model, TrainOptions options, Device device, int[]? hidden = null) => model switch
+    {
+        "linear-softmax" => new LinearClassifier(LinearLoss.Softmax, options, device),
+        "linear-svm" => new LinearClassifier(LinearLoss.Svm, options, device),
+        "two-layer" => new TwoLayerNet(hidden is { Length: > 0 } ? hidden[0] : 100, options, device),
+        "three-layer" => new ThreeLayerNet(hidden is { Length: > 0 } ? hidden[0] : 256, hidden is { Length: > 1 } ? hidden[1] : 128, options, device),
+        _ => throw UnknownModel(model),
+    };
+
+    private static ArgumentException UnknownModel(string model) =>
+        new($"unknown model '{model}': expected one of {string.Join(", ", TrainableModels)}");
+}

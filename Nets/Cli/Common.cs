@@ -1,0 +1,107 @@
+using System.CommandLine;
+using NativeNets.Data;
+using NativeNets.Data.Datasets;
+using NativeNets.Nets.Experiments;
+using NativeNets.Tensors;
+using Spectre.Console;
+
+namespace NativeNets.Cli;
+
+/// <summary>Options and output shared by the subcommands.</summary>
+internal static class Common
+{
+    public static Option<string?> Data() => new("--data")
+    {
+        Description = $"Directory with the Fashion-MNIST IDX files (default: {FashionMnist.DefaultDirectory}, from Debian's {FashionMnist.DebianPackage})",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per result line instead of a table" };
+
+    public static Option<string> DeviceOption() => new("--device")
+    {
+        Description = "cpu, or cuda[:N] where the CUDA backend is available",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    public static Option<int> Limit(string name, string description) => new(name) { Description = description, DefaultValueFactory = _ => 0 };
+
+    /// <summary>Interactive terminals get progress bars; redirected output and JSON get plain lines on stderr.</summary>
+    public static bool Interactive(bool json) => !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    public static (LabeledImages Train, LabeledImages Test) LoadFashionMnist(string? data, int trainLimit, int testLimit, bool json)
+    {
+        var dir = FashionMnist.Locate(data);
+        var train = FashionMnist.LoadTrain(dir);
+        var test = FashionMnist.LoadTest(dir);
+        if (trainLimit > 0 && trainLimit < train.Count) { var t = train.Take(trainLimit); train.Dispose(); train = t; }
+        if (testLimit > 0 && testLimit < test.Count) { var t = test.Take(testLimit); test.Dispose(); test = t; }
+        Info(json, $"Fashion-MNIST from {dir}: {train.Count} training and {test.Count} test images of {train.Height}x{train.Width}");
+        return (train, test);
+    }
+
+    public static Device ParseDevice(string text) => Device.Parse(text);
+
+    /// <summary>A line for a person: stdout normally, stderr when stdout carries JSON.</summary>
+    public static void Info(bool json, string line)
+    {
+        if (json) Console.Error.WriteLine(line);
+        else AnsiConsole.MarkupLine(Markup.Escape(line));
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a progress bar (interactive) or none, passing a (done, total) callback.</summary>
+    public static T WithProgress<T>(bool json, string label, Func<Action<long, long>, T> body)
+    {
+        if (!Interactive(json)) return body((_, _) => { });
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(label));
+                result = body((done, total) =>
+                {
+                    task.MaxValue = total;
+                    task.Value = done;
+                });
+            });
+        return result;
+    }
+
+    public static void PrintTable(IEnumerable<Result> results)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("model").AddColumn(new TableColumn("test accuracy").RightAligned())
+            .AddColumn(new TableColumn("time (s)").RightAligned()).AddColumn(new TableColumn("speed").RightAligned())
+            .AddColumn("details");
+        foreach (var r in results)
+        {
+            switch (r)
+            {
+                case KnnResult k:
+                    table.AddRow(k.Model, $"{k.Accuracy:F4}", $"{k.Seconds:F2}", $"{k.QueriesPerSecond:N0} queries/s",
+                        $"{k.TestCount:N0} queries against {k.TrainCount:N0} images");
+                    break;
+                case TrainResult t:
+                    table.AddRow(t.Model, $"{t.TestAccuracy:F4}", $"{t.Seconds:F2}", $"{t.TrainImagesPerSecond:N0} train img/s",
+                        $"{t.Epochs} epochs, batch {t.Batch}, {t.Parameters:N0} parameters");
+                    break;
+            }
+        }
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Turns the errors a user can cause (bad files, bad options) into one clear line and exit code 1.</summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"nativenets: error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace NativeNets.Nets.Experiments;
+
+/// <summary>One measured result; <see cref="ToJson"/> gives the one-line JSON object the command line prints with --json.</summary>
+public abstract record Result(string Model)
+{
+    public abstract JsonObject ToJsonObject();
+
+    public string ToJson() => ToJsonObject().ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+
+    protected static double Round(double v, int digits) => Math.Round(v, digits);
+}
+
+public sealed record KnnResult(string Model, int K, string Distance, int TrainCount, int TestCount, double Accuracy,
+    double Seconds, double QueriesPerSecond, string Device) : Result(Model)
+{
+    public override JsonObject ToJsonObject() => new()
+    {
+        ["model"] = Model,
+        ["k"] = K,
+        ["distance"] = Distance,
+        ["train_count"] = TrainCount,
+        ["test_count"] = TestCount,
+        ["accuracy"] = Round(Accuracy, 6),
+        ["seconds"] = Round(Seconds, 4),
+        ["queries_per_second"] = Round(QueriesPerSecond, 1),
+        ["device"] = Device,
+    };
+}
+
+public sealed record TrainResult(string Model, int Epochs, int Batch, double LearningRate, double WeightDecay, int TrainCount, int TestCount,
+    double TestAccuracy, double FinalLoss, double TrainSeconds, double Seconds, double TrainImagesPerSecond, long Parameters, string Device) : Result(Model)
+{
+    public override JsonObject ToJsonObject() => new()
+    {
+        ["model"] = Model,
+        ["epochs"] = Epochs,
+        ["batch"] = Batch,
+        ["lr"] = LearningRate,
+        ["weight_decay"] = WeightDecay,
+        ["train_count"] = TrainCount,
+        ["test_count"] = TestCount,
+        ["test_accuracy"] = Round(TestAccuracy, 6),
+        ["final_loss"] = Round(FinalLoss, 6),
+        ["parameters"] = Parameters,
+        ["train_seconds"] = Round(TrainSeconds, 4),
+        ["seconds"] = Round(Seconds, 4),
+        ["train_images_per_second"] = Round(TrainImagesPerSecond, 1),
+        ["device"] = Device,
+    };
+}
+
+internal static class Format
+{
+    public static string Int(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
+}
