@@ -101,7 +101,9 @@ def knn_record(peer, pred, y, seconds):
     n = len(y)
     return {"peer": peer, "workload": "knn", "k": 1, "distance": "l1", "test_count": n,
             "accuracy": float(np.mean(pred == y)), "queries_per_second": n / seconds,
-            "seconds": seconds}
+            "seconds": seconds,
+            # The predicted labels, so that the caller can check its own answers one by one.
+            "predictions": [int(v) for v in pred]}
 
 
 def knn_sklearn(xtr, ytr, xq, yq):

@@ -16,8 +16,11 @@ public enum Distance
 /// </summary>
 public sealed class NearestNeighbor : IClassifier
 {
-    /// <summary>Queries per distance block: [64, N_train] distances (15 MB for 60k references).</summary>
-    public const int QueryBlock = 64;
+    /// <summary>
+    /// Queries per distance block: [Q, N_train] distances (15 MB for 64 queries and 60k references). L2 takes
+    /// bigger blocks so that the GEMM packs the references once per 256 queries.
+    /// </summary>
+    public int QueryBlock => Distance == Distance.L1 ? 64 : 256;
 
     private Tensor? _references;       // U8 [R, D] (L1) or F32 [R, D] (L2)
     private Tensor? _referenceNorms;   // F32 [R] (L2)

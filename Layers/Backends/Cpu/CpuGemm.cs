@@ -78,7 +78,10 @@ public sealed unsafe partial class CpuBackend
             return;
         }
         var nr = NR;
-        if (m >= 2 * MR * threads)
+        // Split the longer side of C: each thread packs the whole of the other operand, so splitting the
+        // short side would have every thread pack (and read) the big operand in full.
+        var splitRows = m >= 2 * MR * threads && (m >= n || n < 2 * nr * threads);
+        if (splitRows)
         {
             // Split rows, in whole MR strips so that no strip is cut between threads.
             var strips = (m + MR - 1) / MR;

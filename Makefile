@@ -1,0 +1,36 @@
+# NativeNets front door. `make run` and `make test` do all set-up on a machine that has the .NET SDK.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIG ?= Release
+OUT := out
+DATA ?= /usr/share/datasets/fashion-mnist
+TESTS := Tests/bin/$(CONFIG)/net10.0/NativeNets.Tests
+
+.PHONY: build run test bench data clean
+
+## build: compile everything; the command line lands in out/nativenets
+build:
+	$(DOTNET) build NativeNets.sln -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
+	$(DOTNET) publish Nets/Cli/NativeNets.Cli.csproj -c $(CONFIG) -o $(OUT) -nologo -v quiet -clp:ErrorsOnly
+	@echo "built $(OUT)/nativenets"
+
+## data: Fashion-MNIST from Debian's dataset-fashion-mnist, installed if missing and if we can
+data:
+	@bash runtime/scripts/ensure-fashion-mnist.sh "$(DATA)"
+
+## run: the lecture's first half on Fashion-MNIST, ending with the table
+run: build data
+	$(OUT)/nativenets seed --data "$(DATA)"
+
+## test: every test; ends with the line "N passed, N failed, N skipped"
+test:
+	$(DOTNET) build Tests/NativeNets.Tests.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
+	@bash runtime/scripts/run-tests.sh "$(TESTS)"
+
+## bench: throughput of NativeNets and of the peers on this machine, written to Bench/RESULTS.md
+bench: build data
+	$(DOTNET) build Bench/NativeNets.Bench.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
+	Bench/bin/$(CONFIG)/net10.0/NativeNets.Bench --data "$(DATA)" --results Bench/RESULTS.md
+
+clean:
+	rm -rf $(OUT) */bin */obj Nets/Cli/bin Nets/Cli/obj

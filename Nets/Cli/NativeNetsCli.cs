@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace NativeNets.Cli;
+
+/// <summary>The `nativenets` command line: one subcommand per job; each prints a table, or JSON lines with --json.</summary>
+public static class NativeNetsCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("NativeNets: image classifiers from nearest neighbour to CNNs, on a vectorised CPU backend.");
+        root.Subcommands.Add(KnnCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SeedCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args) => Build().Parse(args).Invoke();
+}

@@ -1,0 +1,57 @@
+using NativeNets.Tensors;
+using Xunit;
+
+namespace NativeNets.Tests.Backends;
+
+public class TensorTests
+{
+    [Fact]
+    public void ReshapeSharesStorageAndInfersOneDim()
+    {
+        using var t = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        var v = t.Reshape(3, -1);
+        Assert.Equal(new[] { 3, 2 }, v.Shape);
+        v.Span<float>()[0] = 42;
+        Assert.Equal(42, t.ToArray<float>()[0]);
+        v.Dispose(); // a view frees nothing
+        Assert.Equal(42, t.ToArray<float>()[0]);
+    }
+
+    [Fact]
+    public void WrongSizesAreRefusedWithTheShape()
+    {
+        using var t = Tensor.Zeros(2, 3);
+        Assert.Contains("[2, 3]", Assert.Throws<ArgumentException>(() => t.Reshape(4, 2)).Message);
+        Assert.Throws<ArgumentException>(() => Tensor.FromArray(new float[5], 2, 3));
+        Assert.Throws<ArgumentException>(() => t.CopyFrom<float>(new float[7]));
+        Assert.Throws<InvalidOperationException>(() => t.Span<double>());
+        Assert.Throws<ArgumentException>(() => new Tensor([2, -1]));
+    }
+
+    [Fact]
+    public void EveryDTypeHasItsSizeAndACudaTensorNeedsTheCudaBackend()
+    {
+        Assert.Equal(new[] { 4, 2, 2, 4, 1, 8 }, new[] { DType.F32, DType.F16, DType.BF16, DType.I32, DType.U8, DType.F64 }.Select(d => d.SizeOf()));
+        using var nhwc = new Tensor([1, 3, 4, 4], DType.BF16, Device.Cpu, Layout.NHWC);
+        Assert.Equal(Layout.NHWC, nhwc.Layout);
+        Assert.Equal(96, nhwc.Bytes);
+        Assert.Equal(Device.Cuda(1), Device.Parse("cuda:1"));
+        Assert.Throws<ArgumentException>(() => Device.Parse("tpu"));
+        var e = Assert.Throws<NotSupportedException>(() => new Tensor([2], DType.F32, Device.Cuda(0)));
+        Assert.Contains("cuda:0", e.Message);
+    }
+
+    [Fact]
+    public void RngIsSplitMix64SeededXoshiro()
+    {
+        ulong state = 0;
+        Assert.Equal(0xE220A8397B1DCDAFUL, Rng.SplitMix64(ref state)); // the published first output for seed 0
+        var a = new Rng(42);
+        var b = new Rng(42);
+        for (var i = 0; i < 100; i++) Assert.Equal(a.NextUInt64(), b.NextUInt64());
+        var perm = Enumerable.Range(0, 50).ToArray();
+        new Rng(1).Shuffle(perm.AsSpan());
+        Assert.Equal(Enumerable.Range(0, 50), perm.OrderBy(x => x));
+        Assert.NotEqual(Enumerable.Range(0, 50), perm);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using NativeNets.Cli;
+using NativeNets.Tests.Support;
+using Xunit;
+
+namespace NativeNets.Tests.Nets;
+
+/// <summary>The command line on generated Fashion-MNIST-format files. Console output is process-wide, so these run one at a time.</summary>
+[Collection(nameof(ConsoleCollection))]
+public class CliTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public CliTests()
+    {
+        using var train = Synthetic.Blobs(400, 10, 28, 1, noise: 90);
+        using var test = Synthetic.Blobs(100, 10, 28, 2, noise: 90);
+        Synthetic.WriteMnistFiles(_dir.Path, train, test);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void KnnJsonHasTheDocumentedKeys()
+    {
+        var (code, stdout, _) = Run("knn", "--data", _dir.Path, "--k", "3", "--distance", "l2", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(Assert.Single(Lines(stdout)));
+        var root = doc.RootElement;
+        Assert.Equal(3, root.GetProperty("k").GetInt32());
+        Assert.Equal("l2", root.GetProperty("distance").GetString());
+        Assert.Equal(100, root.GetProperty("test_count").GetInt32());
+        Assert.InRange(root.GetProperty("accuracy").GetDouble(), 0.9, 1.0);
+        Assert.True(root.GetProperty("queries_per_second").GetDouble() > 0);
+        Assert.StartsWith("knn", root.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public void TrainJsonHasTheDocumentedKeys()
+    {
+        var (code, stdout, _) = Run("train", "--model", "two-layer", "--data", _dir.Path, "--epochs", "3", "--batch", "50", "--hidden", "32", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(Assert.Single(Lines(stdout)));
+        var root = doc.RootElement;
+        Assert.Equal("two-layer", root.GetProperty("model").GetString());
+        Assert.Equal(3, root.GetProperty("epochs").GetInt32());
+        Assert.InRange(root.GetProperty("test_accuracy").GetDouble(), 0.8, 1.0);
+        Assert.True(root.GetProperty("train_images_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("seconds").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void SeedRunsEveryClassifierAndPrintsOneLineEach()
+    {
+        var (code, stdout, _) = Run("seed", "--data", _dir.Path, "--json");
+        Assert.Equal(0, code);
+        var models = Lines(stdout).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("model").GetString()).ToArray();
+        Assert.Equal(new[] { "knn-l1-k1", "knn-l2-k1", "knn-l1-k5", "linear-svm", "linear-softmax", "two-layer", "three-layer" }, models);
+    }
+
+    [Fact]
+    public void BadDataGivesOneClearErrorAndExitCodeOne()
+    {
+        File.WriteAllBytes(Path.Combine(_dir.Path, "train-labels-idx1-ubyte.gz"), [0x1F, 0x8B, 8, 0, 0, 0]);
+        var (code, _, stderr) = Run("train", "--model", "linear-svm", "--data", _dir.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("train-labels-idx1-ubyte.gz", stderr);
+        Assert.StartsWith("nativenets: error:", stderr.Trim());
+        var (code2, _, stderr2) = Run("knn", "--data", "/nonexistent/dir");
+        Assert.Equal(1, code2);
+        Assert.Contains("/nonexistent/dir", stderr2);
+    }
+
+    private static string[] Lines(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            var code = NativeNetsCli.Run(args);
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+}
+
+[CollectionDefinition(nameof(ConsoleCollection), DisableParallelization = true)]
+public sealed class ConsoleCollection;
