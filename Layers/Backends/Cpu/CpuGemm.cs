@@ -12,7 +12,8 @@ namespace NativeNets.Backends;
 public sealed unsafe partial class CpuBackend
 {
     private const int MR = 6;
-    private const int KC = 256;
+    // Measured on the 2-core AVX-512 machine (Bench/RESULTS.md): KC 384 beat 128..768 on 2048^3 and the MLP shapes.
+    private const int KC = 384;
     private const int MC = 96;
     private const int NC = 2048;
     private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : 16;
@@ -148,7 +149,8 @@ public sealed unsafe partial class CpuBackend
                         {
                             var mrEff = Math.Min(MR, mc - ir);
                             var cTile = c + (long)(ic + ir) * n + jc + jr;
-                            if (nr == 32) Kernel6x32(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
+                            if (nr == 32 && nrEff <= 16) Kernel6x16Of32(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
+                            else if (nr == 32) Kernel6x32(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
                             else Kernel6x16(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
                         }
                     }
@@ -283,6 +285,33 @@ public sealed unsafe partial class CpuBackend
         StoreRow512(dst + 4 * ld, c40, c41, va, vb);
         StoreRow512(dst + 5 * ld, c50, c51, va, vb);
         if (!full) MergeTile(tile, 32, c, ldc, beta, mr, nr);
+    }
+
+    /// <summary>A column tail of at most 16 in a 32-wide strip: half the multiply-adds of the 6x32 kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16Of32(int kc, float* pa, float* pb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(pb);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[5]), b0, c5);
+            pa += MR;
+            pb += 32;
+        }
+        var va = Vector512.Create(alpha);
+        Vector512.Store(c0 * va, tile);
+        Vector512.Store(c1 * va, tile + 32);
+        Vector512.Store(c2 * va, tile + 64);
+        Vector512.Store(c3 * va, tile + 96);
+        Vector512.Store(c4 * va, tile + 128);
+        Vector512.Store(c5 * va, tile + 160);
+        MergeTile(tile, 32, c, ldc, beta, mr, nr);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
