@@ -7,10 +7,13 @@ public static class Zoo
 {
     public static readonly IReadOnlyList<string> TrainableModels = ["linear-svm", "linear-softmax", "two-layer", "three-layer"];
 
-    /// <summary>Defaults per model: tuned on a split of the training set, not on the test set.</summary>
+    /// <summary>
+    /// Defaults per model, from a handful of runs each (learning rate, weight decay, epochs). Linear models
+    /// plateau near 0.84-0.845 on Fashion-MNIST whatever the setting; the nets gain from the step decay.
+    /// </summary>
     public static TrainOptions DefaultOptions(string model) => model switch
     {
-        "linear-softmax" => new TrainOptions { Epochs = 10, LearningRate = 0.01, WeightDecay = 1e-3, LrStepEpochs = 7 },
+        "linear-softmax" => new TrainOptions { Epochs = 10, LearningRate = 0.01, WeightDecay = 1e-4, LrStepEpochs = 7 },
         "linear-svm" => new TrainOptions { Epochs = 10, LearningRate = 0.002, WeightDecay = 1e-3, LrStepEpochs = 7 },
         "two-layer" => new TrainOptions { Epochs = 20, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 15 },
         "three-layer" => new TrainOptions { Epochs = 20, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 15 },

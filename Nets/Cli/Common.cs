@@ -45,7 +45,7 @@ internal static class Common
     public static void Info(bool json, string line)
     {
         if (json) Console.Error.WriteLine(line);
-        else AnsiConsole.MarkupLine(Markup.Escape(line));
+        else Console.WriteLine(line);
     }
 
     /// <summary>Runs <paramref name="body"/> with a progress bar (interactive) or none, passing a (done, total) callback.</summary>
@@ -70,6 +70,8 @@ internal static class Common
 
     public static void PrintTable(IEnumerable<Result> results)
     {
+        // A pipe or a log file has no width: do not wrap the table at Spectre's default of 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 140);
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("model").AddColumn(new TableColumn("test accuracy").RightAligned())
             .AddColumn(new TableColumn("time (s)").RightAligned()).AddColumn(new TableColumn("speed").RightAligned())
