@@ -116,7 +116,12 @@ public sealed unsafe partial class CpuBackend
         else if (beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(span, beta, span);
     }
 
-    /// <summary>One thread's part: rows [i0, i1) and columns [j0, j1) of C.</summary>
+    /// <summary>
+    /// One thread's part: rows [i0, i1) and columns [j0, j1) of C. Packing pays only when a strip is reused:
+    /// op(B) is packed when many row strips will read it (or when it is transposed), op(A) when it is
+    /// transposed; otherwise the kernel reads the row-major operand in place (edge strips are packed, so
+    /// that no load runs past a row).
+    /// </summary>
     private static void GemmBlock(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c,
         int i0, int i1, int j0, int j1)
     {
@@ -128,30 +133,42 @@ public sealed unsafe partial class CpuBackend
         }
         var pa = _packA;
         var pb = _packB;
+        var packWholeB = tb || i1 - i0 > 4 * MR;
         var tile = stackalloc float[MR * 32];
         for (var jc = j0; jc < j1; jc += NC)
         {
             var nc = Math.Min(NC, j1 - jc);
+            var fullStrips = nc / nr * nr;
             for (var pc = 0; pc < k; pc += KC)
             {
                 var kc = Math.Min(KC, k - pc);
                 var betaBlock = pc == 0 ? beta : 1f;
-                PackB(tb, b, n, k, pc, kc, jc, nc, nr, pb);
+                if (packWholeB) PackB(tb, b, n, k, pc, kc, jc, nc, nr, pb);
+                else if (fullStrips < nc) PackB(tb, b, n, k, pc, kc, jc + fullStrips, nc - fullStrips, nr, pb + (long)fullStrips * kc);
                 for (var ic = i0; ic < i1; ic += MC)
                 {
                     var mc = Math.Min(MC, i1 - ic);
-                    PackA(ta, a, m, k, ic, mc, pc, kc, pa);
+                    var fullRows = mc / MR * MR;
+                    if (ta) PackA(ta, a, m, k, ic, mc, pc, kc, pa);
+                    else if (fullRows < mc) PackA(ta, a, m, k, ic + fullRows, mc - fullRows, pc, kc, pa + (long)fullRows * kc);
                     for (var jr = 0; jr < nc; jr += nr)
                     {
                         var nrEff = Math.Min(nr, nc - jr);
-                        var bStrip = pb + (long)jr * kc;
+                        float* bStrip;
+                        nint ldb;
+                        if (packWholeB || jr >= fullStrips) { bStrip = pb + (long)jr * kc; ldb = nr; }
+                        else { bStrip = b + (long)pc * n + jc + jr; ldb = n; }
                         for (var ir = 0; ir < mc; ir += MR)
                         {
                             var mrEff = Math.Min(MR, mc - ir);
+                            float* aStrip;
+                            nint aRow, aStep;
+                            if (ta || ir >= fullRows) { aStrip = pa + (long)ir * kc; aRow = 1; aStep = MR; }
+                            else { aStrip = a + (long)(ic + ir) * k + pc; aRow = k; aStep = 1; }
                             var cTile = c + (long)(ic + ir) * n + jc + jr;
-                            if (nr == 32 && nrEff <= 16) Kernel6x16Of32(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
-                            else if (nr == 32) Kernel6x32(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
-                            else Kernel6x16(kc, pa + (long)ir * kc, bStrip, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
+                            if (nr == 32 && nrEff <= 16) Kernel6x16Of32(kc, aStrip, aRow, aStep, bStrip, ldb, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
+                            else if (nr == 32) Kernel6x32(kc, aStrip, aRow, aStep, bStrip, ldb, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
+                            else Kernel6x16(kc, aStrip, aRow, aStep, bStrip, ldb, cTile, n, alpha, betaBlock, mrEff, nrEff, tile);
                         }
                     }
                 }
@@ -250,8 +267,9 @@ public sealed unsafe partial class CpuBackend
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x32(int kc, float* pa, float* pb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
+    private static void Kernel6x32(int kc, float* pa, nint aRow, nint aStep, float* pb, nint ldb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
     {
+        nint a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var p = 0; p < kc; p++)
@@ -260,18 +278,18 @@ public sealed unsafe partial class CpuBackend
             var b1 = Vector512.Load(pb + 16);
             var a = Vector512.Create(pa[0]);
             c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
-            a = Vector512.Create(pa[1]);
+            a = Vector512.Create(pa[aRow]);
             c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
-            a = Vector512.Create(pa[2]);
+            a = Vector512.Create(pa[a2]);
             c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
-            a = Vector512.Create(pa[3]);
+            a = Vector512.Create(pa[a3]);
             c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
-            a = Vector512.Create(pa[4]);
+            a = Vector512.Create(pa[a4]);
             c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
-            a = Vector512.Create(pa[5]);
+            a = Vector512.Create(pa[a5]);
             c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
-            pa += MR;
-            pb += 32;
+            pa += aStep;
+            pb += ldb;
         }
         var full = mr == MR && nr == 32;
         var dst = full ? c : tile;
@@ -289,20 +307,21 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>A column tail of at most 16 in a 32-wide strip: half the multiply-adds of the 6x32 kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16Of32(int kc, float* pa, float* pb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
+    private static void Kernel6x16Of32(int kc, float* pa, nint aRow, nint aStep, float* pb, nint ldb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
     {
+        nint a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         for (var p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(pb);
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[0]), b0, c0);
-            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[1]), b0, c1);
-            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[2]), b0, c2);
-            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[3]), b0, c3);
-            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[4]), b0, c4);
-            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[5]), b0, c5);
-            pa += MR;
-            pb += 32;
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[aRow]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[a2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[a3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[a4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(pa[a5]), b0, c5);
+            pa += aStep;
+            pb += ldb;
         }
         var va = Vector512.Create(alpha);
         Vector512.Store(c0 * va, tile);
@@ -330,8 +349,9 @@ public sealed unsafe partial class CpuBackend
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* pa, float* pb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
+    private static void Kernel6x16(int kc, float* pa, nint aRow, nint aStep, float* pb, nint ldb, float* c, int ldc, float alpha, float beta, int mr, int nr, float* tile)
     {
+        nint a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var p = 0; p < kc; p++)
@@ -340,18 +360,18 @@ public sealed unsafe partial class CpuBackend
             var b1 = Vector256.Load(pb + 8);
             var a = Vector256.Create(pa[0]);
             c00 = Vector256.FusedMultiplyAdd(a, b0, c00); c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
-            a = Vector256.Create(pa[1]);
+            a = Vector256.Create(pa[aRow]);
             c10 = Vector256.FusedMultiplyAdd(a, b0, c10); c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
-            a = Vector256.Create(pa[2]);
+            a = Vector256.Create(pa[a2]);
             c20 = Vector256.FusedMultiplyAdd(a, b0, c20); c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
-            a = Vector256.Create(pa[3]);
+            a = Vector256.Create(pa[a3]);
             c30 = Vector256.FusedMultiplyAdd(a, b0, c30); c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
-            a = Vector256.Create(pa[4]);
+            a = Vector256.Create(pa[a4]);
             c40 = Vector256.FusedMultiplyAdd(a, b0, c40); c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
-            a = Vector256.Create(pa[5]);
+            a = Vector256.Create(pa[a5]);
             c50 = Vector256.FusedMultiplyAdd(a, b0, c50); c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
-            pa += MR;
-            pb += 16;
+            pa += aStep;
+            pb += ldb;
         }
         var full = mr == MR && nr == 16;
         var dst = full ? c : tile;
