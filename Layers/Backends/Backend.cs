@@ -117,4 +117,68 @@ public abstract class Backend
     /// ascending order of distance; equal distances keep the lower column first.
     /// </summary>
     public abstract void SmallestK(Tensor distances, int k, Tensor indices);
+
+    // ---- convolution (NCHW; weights [O, C/groups, KH, KW]) ------------------------------------
+
+    /// <summary>y = conv(x, w) + bias, PyTorch's cross-correlation, with stride, padding, dilation and groups.</summary>
+    public abstract void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry geometry);
+    /// <summary>dx = the gradient of the convolution with respect to its input (overwrites dx).</summary>
+    public abstract void ConvBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry geometry);
+    /// <summary>dw = beta * dw + the gradient with respect to the weights.</summary>
+    public abstract void ConvBackwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry geometry, double beta);
+    /// <summary>db = beta * db + the sum of dy over batch and space, per channel.</summary>
+    public abstract void ConvBackwardBias(Tensor dy, Tensor db, double beta);
+
+    // ---- pooling ------------------------------------------------------------------------------
+
+    public abstract void MaxPoolForward(Tensor x, Tensor y, Pool2dGeometry geometry);
+    /// <summary>dx = dy routed to the first maximum of each window (PyTorch's choice on ties); overwrites dx.</summary>
+    public abstract void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry geometry);
+    public abstract void AvgPoolForward(Tensor x, Tensor y, Pool2dGeometry geometry);
+    public abstract void AvgPoolBackward(Tensor dy, Tensor dx, Pool2dGeometry geometry);
+    /// <summary>Average over windows [floor(i H / OH), ceil((i + 1) H / OH)), as torch.nn.AdaptiveAvgPool2d.</summary>
+    public abstract void AdaptiveAvgPoolForward(Tensor x, Tensor y);
+    public abstract void AdaptiveAvgPoolBackward(Tensor dy, Tensor dx);
+
+    // ---- normalisation ------------------------------------------------------------------------
+
+    /// <summary>
+    /// Local response normalisation across channels, PyTorch's formula: y = x / (k + alpha / size * sum of x^2 over
+    /// the size channels around c)^beta.
+    /// </summary>
+    public abstract void LrnForward(Tensor x, Tensor y, int size, double alpha, double beta, double k);
+    public abstract void LrnBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, int size, double alpha, double beta, double k);
+
+    /// <summary>
+    /// Batch normalisation in training: batch statistics per channel; the running averages move by
+    /// <paramref name="momentum"/> (running_var with the unbiased variance); saveMean/saveInvStd keep what backward needs.
+    /// </summary>
+    public abstract void BatchNormForwardTraining(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        double momentum, double epsilon, Tensor saveMean, Tensor saveInvStd);
+    public abstract void BatchNormForwardInference(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double epsilon);
+    /// <summary>Backward of training-mode batch norm: dx (overwritten), dgamma and dbeta (accumulated).</summary>
+    public abstract void BatchNormBackwardTraining(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor saveMean, Tensor saveInvStd);
+    /// <summary>Backward of inference-mode batch norm (a per-channel affine map): dx overwritten, dgamma and dbeta accumulated.</summary>
+    public abstract void BatchNormBackwardInference(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor runningMean, Tensor runningVar, double epsilon);
+
+    // ---- dropout, concatenation, residuals ----------------------------------------------------
+
+    /// <summary>
+    /// Inverted dropout: keep each element with probability 1 - p and scale it by 1 / (1 - p). The mask (U8) is a pure
+    /// function of (seed, element index) through splitmix64, so every backend draws the same mask.
+    /// </summary>
+    public abstract void DropoutForward(Tensor x, Tensor y, Tensor mask, double p, ulong seed);
+    public abstract void DropoutBackward(Tensor dy, Tensor mask, Tensor dx, double p);
+    /// <summary>y = a + b.</summary>
+    public abstract void Add(Tensor a, Tensor b, Tensor y);
+    /// <summary>Copies src [N, Cs, H, W] into channels [offset, offset + Cs) of dst [N, C, H, W].</summary>
+    public abstract void CopyIntoChannels(Tensor source, Tensor destination, int channelOffset);
+    /// <summary>Copies channels [offset, offset + Cd) of src [N, C, H, W] into dst [N, Cd, H, W].</summary>
+    public abstract void CopyFromChannels(Tensor source, int channelOffset, Tensor destination);
+    /// <summary>
+    /// The parameter-free shortcut of He et al.'s CIFAR ResNets (option A): y[:, padBefore + c] = x[:, c, ::stride, ::stride],
+    /// zeros in the other channels.
+    /// </summary>
+    public abstract void PadShortcutForward(Tensor x, Tensor y, int stride, int padBefore);
+    public abstract void PadShortcutBackward(Tensor dy, Tensor dx, int stride, int padBefore);
 }

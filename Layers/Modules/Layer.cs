@@ -32,6 +32,27 @@ public abstract class Layer : IDisposable
     /// <summary>This layer's own parameters, named as in torchvision's state_dict (weight, bias).</summary>
     protected virtual IEnumerable<(string Name, Parameter Parameter)> OwnParameters() => [];
 
+    /// <summary>This layer's own state that is not learned (BatchNorm's running_mean and running_var).</summary>
+    protected virtual IEnumerable<(string Name, Tensor Buffer)> OwnBuffers() => [];
+
+    /// <summary>Every buffer in the tree, with dotted names such as "bn1.running_mean".</summary>
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers()
+    {
+        foreach (var b in OwnBuffers()) yield return b;
+        foreach (var (childName, child) in Children())
+            foreach (var (name, b) in child.NamedBuffers())
+                yield return ($"{childName}.{name}", b);
+    }
+
+    /// <summary>Every layer in the tree with its dotted path ("" for this one), parents before children.</summary>
+    public IEnumerable<(string Path, Layer Layer)> NamedLayers()
+    {
+        yield return ("", this);
+        foreach (var (childName, child) in Children())
+            foreach (var (path, layer) in child.NamedLayers())
+                yield return (path.Length == 0 ? childName : $"{childName}.{path}", layer);
+    }
+
     /// <summary>Child layers with their names, for composites.</summary>
     public virtual IEnumerable<(string Name, Layer Layer)> Children() => [];
 
@@ -57,6 +78,7 @@ public abstract class Layer : IDisposable
     public virtual void Dispose()
     {
         foreach (var (_, p) in OwnParameters()) p.Dispose();
+        foreach (var (_, b) in OwnBuffers()) b.Dispose();
         foreach (var (_, c) in Children()) c.Dispose();
         DisposeBuffers();
         GC.SuppressFinalize(this);

@@ -482,7 +482,19 @@ def set_mode(model, mode):
         model.eval()
 
 
-def build_arch_fixture(name):
+def fp32_errors(results32, results64):
+    """name -> max|fp32 - fp64| / max|fp64|: how far the stored float32 PyTorch
+    result is from the same computation in float64 (its rounding-noise level)."""
+    ref = dict(results64)
+    out = {}
+    for k, a in results32:
+        b = ref[k]
+        scale = float(np.abs(b).max())
+        out[k] = float(np.abs(a.astype(np.float64) - b).max()) / scale if scale > 0 else 0.0
+    return out
+
+
+def build_arch_fixture(name, fp64_check=True):
     ctor, chw, batch = ARCHS[name]
     t0 = time.time()
     torch.manual_seed(0)
@@ -508,31 +520,41 @@ def build_arch_fixture(name):
 
     x_np = paramgen("input", (batch,) + chw, data=True)
     y_np = labels_for(batch)
-    x = torch.from_numpy(x_np)
     y = torch.from_numpy(y_np).long()
 
-    tensors = [("input", x_np), ("labels", y_np)]
-    summary = {}
-    for mode in ("train", "eval"):
-        load_state(model, state)  # fresh parameters and buffers for each mode
-        set_mode(model, mode)
-        logits = model(x)
-        assert logits.shape == (batch, NUM_CLASSES) and logits.dtype == torch.float32
-        loss = nn.CrossEntropyLoss()(logits, y)
-        loss.backward()
-        tensors.append((f"{mode}.logits", logits.detach().numpy()))
-        tensors.append((f"{mode}.loss", loss.detach().reshape(1).numpy()))
-        tensors.append((f"{mode}.grad.{first}", param_names[first].grad.numpy().copy()))
-        tensors.append((f"{mode}.grad.{last}", param_names[last].grad.numpy().copy()))
-        if mode == "train" and first_bn is not None:
-            msd = model.state_dict()
-            tensors.append((f"train.running_mean.{first_bn}",
+    def run_modes(dtype):
+        """Both modes from fresh state; returns list of (name, float64/32 ndarray)."""
+        model.to(dtype)
+        x = torch.from_numpy(x_np).to(dtype)
+        out = []
+        for mode in ("train", "eval"):
+            load_state(model, state)  # fresh parameters and buffers for each mode
+            set_mode(model, mode)
+            logits = model(x)
+            assert logits.shape == (batch, NUM_CLASSES) and logits.dtype == dtype
+            loss = nn.CrossEntropyLoss()(logits, y)
+            loss.backward()
+            out.append((f"{mode}.logits", logits.detach().numpy().copy()))
+            out.append((f"{mode}.loss", loss.detach().reshape(1).numpy().copy()))
+            out.append((f"{mode}.grad.{first}", param_names[first].grad.numpy().copy()))
+            out.append((f"{mode}.grad.{last}", param_names[last].grad.numpy().copy()))
+            if mode == "train" and first_bn is not None:
+                msd = model.state_dict()
+                out.append((f"train.running_mean.{first_bn}",
                             msd[first_bn + ".running_mean"].numpy().copy()))
-            tensors.append((f"train.running_var.{first_bn}",
+                out.append((f"train.running_var.{first_bn}",
                             msd[first_bn + ".running_var"].numpy().copy()))
-        summary[mode] = float(loss)
-        for _, arr in tensors[-4:]:
-            assert np.all(np.isfinite(arr)), name
+        return out
+
+    results = run_modes(torch.float32)
+    for k, arr in results:
+        assert arr.dtype == np.float32 and np.all(np.isfinite(arr)), (name, k)
+    tensors = [("input", x_np), ("labels", y_np)] + results
+    summary = {k: float(v[0]) for k, v in results if k.endswith(".loss")}
+    errors = {}
+    if fp64_check:
+        errors = fp32_errors(results, run_modes(torch.float64))
+    model.to(torch.float32)
 
     metadata = {
         "format": FORMAT, "generator": GENERATOR, "arch": name, "classes": str(NUM_CLASSES),
@@ -542,9 +564,12 @@ def build_arch_fixture(name):
     }
     if first_bn is not None:
         metadata["first_bn"] = first_bn
+    for k, e in errors.items():
+        metadata["fp32_error." + k] = f"{e:.3e}"
     info = dict(first=first, last=last, first_bn=first_bn, params=params_10,
-                params_1000=params_1000, loss_train=summary["train"],
-                loss_eval=summary["eval"], gen_s=tgen, total_s=time.time() - t0)
+                params_1000=params_1000, loss_train=summary["train.loss"],
+                loss_eval=summary["eval.loss"], gen_s=tgen, total_s=time.time() - t0,
+                worst=max(errors.items(), key=lambda kv: kv[1]) if errors else None)
     return tensors, metadata, info
 
 
@@ -581,42 +606,59 @@ LAYER_CASES = [
 ]
 
 
-def build_layers_fixture():
+def run_layer_case(case, factory, in_shape, mode, dtype):
+    """Returns (module, output shape, [(name, ndarray)], {param name: paramgen value})."""
+    mod = factory()
+    state = {}
+    with torch.no_grad():
+        for pname, t in mod.state_dict().items():
+            if t.is_floating_point():
+                state[pname] = paramgen(f"{case}.{pname}", t.shape)
+                t.copy_(torch.from_numpy(state[pname]))
+    mod.to(dtype)
+    mod.train(mode == "train")
+    x_np = paramgen(f"{case}.input", in_shape, data=True)
+    x = torch.from_numpy(x_np.copy()).to(dtype).requires_grad_(True)
+    out = mod(x)
+    g_np = paramgen(f"{case}.grad_output", tuple(out.shape), data=True)
+    (out * torch.from_numpy(g_np).to(dtype)).sum().backward()
+    res = [(f"{case}.input", x_np),
+           (f"{case}.output", out.detach().numpy().copy()),
+           (f"{case}.grad_input", x.grad.numpy().copy())]
+    for pname, p in mod.named_parameters():
+        res.append((f"{case}.grad.{pname}", p.grad.numpy().copy()))
+    if isinstance(mod, nn.modules.batchnorm._BatchNorm):
+        res.append((f"{case}.running_mean", mod.running_mean.numpy().copy()))
+        res.append((f"{case}.running_var", mod.running_var.numpy().copy()))
+    return mod, tuple(out.shape), res, state
+
+
+def build_layers_fixture(fp64_check=True):
     tensors = []
     metadata = {"format": FORMAT, "generator": GENERATOR, "arch": "layers",
                 "torch": torch.__version__, "torchvision": torchvision.__version__,
                 "cases": ",".join(c[0] for c in LAYER_CASES)}
+    worst = ("", 0.0)
     for case, factory, in_shape, mode in LAYER_CASES:
-        mod = factory()
-        state = {}
-        with torch.no_grad():
-            for pname, t in mod.state_dict().items():
-                if t.is_floating_point():
-                    state[pname] = paramgen(f"{case}.{pname}", t.shape)
-                    t.copy_(torch.from_numpy(state[pname]))
-        mod.train(mode == "train")
-        x_np = paramgen(f"{case}.input", in_shape, data=True)
-        x = torch.from_numpy(x_np.copy()).requires_grad_(True)
-        out = mod(x)
-        g_np = paramgen(f"{case}.grad_output", tuple(out.shape), data=True)
-        (out * torch.from_numpy(g_np)).sum().backward()
-
-        tensors.append((f"{case}.input", x_np))
-        tensors.append((f"{case}.output", out.detach().numpy().copy()))
-        tensors.append((f"{case}.grad_input", x.grad.numpy().copy()))
-        for pname, p in mod.named_parameters():
-            tensors.append((f"{case}.grad.{pname}", p.grad.numpy().copy()))
-        if isinstance(mod, nn.modules.batchnorm._BatchNorm):
-            tensors.append((f"{case}.running_mean", mod.running_mean.numpy().copy()))
-            tensors.append((f"{case}.running_var", mod.running_var.numpy().copy()))
+        mod, out_shape, res, state = run_layer_case(case, factory, in_shape, mode, torch.float32)
+        for k, arr in res:
+            assert arr.dtype == np.float32 and np.all(np.isfinite(arr)), (case, k)
+        tensors += res
         # Extra: the paramgen-v1 values themselves, so the C# generator can be
         # checked directly against all rank/suffix rules.
         for pname, arr in state.items():
             tensors.append((f"{case}.param.{pname}", arr))
-        metadata[f"case.{case}"] = f"{mod!r} mode={mode} input={list(in_shape)} output={list(out.shape)}"
-        for _, arr in tensors:
-            assert np.all(np.isfinite(arr)), case
-    return tensors, metadata
+        metadata[f"case.{case}"] = (f"{mod!r} mode={mode} input={list(in_shape)} "
+                                    f"output={list(out_shape)}")
+        if fp64_check:
+            res64 = run_layer_case(case, factory, in_shape, mode, torch.float64)[2]
+            errs = fp32_errors(res[1:], res64[1:])
+            for k, e in errs.items():
+                metadata["fp32_error." + k] = f"{e:.3e}"
+            k, e = max(errs.items(), key=lambda kv: kv[1])
+            if e > worst[1]:
+                worst = (k, e)
+    return tensors, metadata, worst
 
 
 # ---------------------------------------------------------------------------
@@ -628,6 +670,8 @@ def main(argv=None):
                     help="output folder (default: this script's folder)")
     ap.add_argument("--only", nargs="+", metavar="NAME",
                     help="architecture names and/or 'layers' (space or comma separated)")
+    ap.add_argument("--no-fp64-check", action="store_true",
+                    help="skip the float64 re-run (omits the fp32_error.* metadata)")
     args = ap.parse_args(argv)
 
     names = DEFAULT_ARCHS + ["layers"]
@@ -649,10 +693,11 @@ def main(argv=None):
     for name in names:
         t0 = time.time()
         if name == "layers":
-            tensors, metadata = build_layers_fixture()
+            tensors, metadata, worst = build_layers_fixture(not args.no_fp64_check)
             info = None
         else:
-            tensors, metadata, info = build_arch_fixture(name)
+            tensors, metadata, info = build_arch_fixture(name, not args.no_fp64_check)
+            worst = info["worst"]
         path = os.path.join(args.out, f"{name}.safetensors")
         write_safetensors(path, tensors, metadata)
         verify_roundtrip(path, tensors, metadata)
@@ -666,6 +711,8 @@ def main(argv=None):
                     f" eval {info['loss_eval']:.6f}  paramgen {info['gen_s']:.1f} s")
         else:
             msg += f"  {len(tensors)} tensors"
+        if worst:
+            msg += f"  worst fp32_error {worst[1]:.1e} ({worst[0]})"
         print(msg, flush=True)
     print(f"total {total:,} B ({total / 2**20:.2f} MiB) in {time.time() - start:.1f} s")
     if total >= 20 * 10**6:

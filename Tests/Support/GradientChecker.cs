@@ -12,7 +12,11 @@ namespace NativeNets.Tests.Support;
 public static class GradientChecker
 {
     public const double Step = 1e-3;
-    public const double Tolerance = 1e-6;
+    /// <summary>
+    /// Relative error allowed. The truncation error of a 1e-3 central difference reaches 1e-5 on curved composites
+    /// (train-mode BN on 18 values per channel); a wrong backward is off by 1e-2 or more.
+    /// </summary>
+    public const double Tolerance = 1e-4;
 
     public static void CheckLayer(Layer layer, Tensor x, ulong seed = 7, bool checkInput = true)
     {

@@ -63,7 +63,7 @@ public sealed unsafe partial class CpuBackend
             }
     }
 
-    internal static void GemmF32(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c)
+    internal static void GemmF32(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c, bool allowThreads = true)
     {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0)
@@ -71,7 +71,7 @@ public sealed unsafe partial class CpuBackend
             ScaleMatrix(c, (long)m * n, beta);
             return;
         }
-        var threads = CpuBackend.Threads;
+        var threads = allowThreads ? CpuBackend.Threads : 1;
         var flops = 2.0 * m * n * k;
         if (threads == 1 || flops < 2e6)
         {

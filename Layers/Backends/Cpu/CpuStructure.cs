@@ -1,0 +1,138 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Numerics;
+using NativeNets.Tensors;
+
+namespace NativeNets.Backends;
+
+// Dropout masks, residual sums, channel concatenation and the zero-padded shortcut: ops that move
+// or combine whole tensors rather than compute on them.
+public sealed unsafe partial class CpuBackend
+{
+    public override void DropoutForward(Tensor x, Tensor y, Tensor mask, double p, ulong seed)
+    {
+        const string op = nameof(DropoutForward);
+        Check.OnDevice(op, Device, x, y, mask);
+        Check.SameDType(op, x, y);
+        Check.SameCount(op, x, y);
+        Check.SameCount(op, x, mask);
+        Check.DType(op, "mask", mask, DType.U8);
+        if (p < 0 || p >= 1) throw new ArgumentOutOfRangeException(nameof(p), $"{op}: p = {p} must be in [0, 1)");
+        var m = (byte*)mask.Pointer;
+        // Element i is kept when its uniform draw u_i = splitmix64(seed + i * gamma) is at or above p.
+        var threshold = (ulong)(p * 18446744073709551616.0);
+        CpuParallel.For(x.Count, ElementwiseChunk, (s, e) =>
+        {
+            for (var i = s; i < e; i++)
+            {
+                var state = seed + (ulong)i * 0x9E3779B97F4A7C15UL;
+                m[i] = Rng.SplitMix64(ref state) >= threshold ? (byte)1 : (byte)0;
+            }
+        });
+        ApplyMask(x, mask, y, p, op);
+    }
+
+    public override void DropoutBackward(Tensor dy, Tensor mask, Tensor dx, double p)
+    {
+        const string op = nameof(DropoutBackward);
+        Check.OnDevice(op, Device, dy, mask, dx);
+        Check.SameDType(op, dy, dx);
+        Check.SameCount(op, dy, dx);
+        Check.SameCount(op, dy, mask);
+        ApplyMask(dy, mask, dx, p, op);
+    }
+
+    private static void ApplyMask(Tensor x, Tensor mask, Tensor y, double p, string op)
+    {
+        switch (x.DType)
+        {
+            case DType.F32: ApplyMaskT(x, mask, y, (float)(1 / (1 - p))); break;
+            case DType.F64: ApplyMaskT(x, mask, y, 1 / (1 - p)); break;
+            default: throw Unsupported(op, x);
+        }
+    }
+
+    private static void ApplyMaskT<T>(Tensor xt, Tensor mt, Tensor yt, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* x = (T*)xt.Pointer, y = (T*)yt.Pointer;
+        var m = (byte*)mt.Pointer;
+        CpuParallel.For(xt.Count, ElementwiseChunk, (s, e) =>
+        {
+            for (var i = s; i < e; i++) y[i] = m[i] != 0 ? x[i] * scale : T.Zero;
+        });
+    }
+
+    public override void Add(Tensor a, Tensor b, Tensor y)
+    {
+        Binary(nameof(Add), a, b, y, static (p, q, r) => TensorPrimitives.Add(p, q, r), static (p, q, r) => TensorPrimitives.Add(p, q, r));
+    }
+
+    public override void CopyIntoChannels(Tensor source, Tensor destination, int channelOffset) =>
+        ChannelCopy(nameof(CopyIntoChannels), source, destination, channelOffset, into: true);
+
+    public override void CopyFromChannels(Tensor source, int channelOffset, Tensor destination) =>
+        ChannelCopy(nameof(CopyFromChannels), destination, source, channelOffset, into: false);
+
+    /// <summary>Moves the planes of <paramref name="part"/> to or from channels [offset, offset + part's C) of <paramref name="whole"/>.</summary>
+    private void ChannelCopy(string op, Tensor part, Tensor whole, int offset, bool into)
+    {
+        Check.OnDevice(op, Device, part, whole);
+        Check.SameDType(op, part, whole);
+        Check.Rank(op, "part", part, 4);
+        Check.Rank(op, "whole", whole, 4);
+        if (part[0] != whole[0] || part[2] != whole[2] || part[3] != whole[3] || offset < 0 || offset + part[1] > whole[1])
+            throw new ArgumentException($"{op}: {part.ShapeText} does not fit channels [{offset}, {offset + part[1]}) of {whole.ShapeText}");
+        var plane = (long)part[2] * part[3] * part.DType.SizeOf();
+        var block = plane * part[1];
+        var pp = (byte*)part.Pointer;
+        var pw = (byte*)whole.Pointer;
+        for (var n = 0; n < part[0]; n++)
+        {
+            var w = pw + ((long)n * whole[1] + offset) * plane;
+            var q = pp + n * block;
+            if (into) Buffer.MemoryCopy(q, w, block, block);
+            else Buffer.MemoryCopy(w, q, block, block);
+        }
+    }
+
+    public override void PadShortcutForward(Tensor x, Tensor y, int stride, int padBefore) => PadShortcut(nameof(PadShortcutForward), x, y, stride, padBefore, false);
+
+    public override void PadShortcutBackward(Tensor dy, Tensor dx, int stride, int padBefore) => PadShortcut(nameof(PadShortcutBackward), dx, dy, stride, padBefore, true);
+
+    private void PadShortcut(string op, Tensor x, Tensor y, int stride, int padBefore, bool backward)
+    {
+        Check.OnDevice(op, Device, x, y);
+        Check.SameDType(op, x, y);
+        Check.Rank(op, "input", x, 4);
+        Check.Rank(op, "output", y, 4);
+        int n = x[0], c = x[1], h = x[2], w = x[3];
+        int oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
+        if (y[0] != n || y[2] != oh || y[3] != ow || padBefore < 0 || padBefore + c > y[1])
+            throw new ArgumentException($"{op}: {x.ShapeText} subsampled by {stride} does not fit channels [{padBefore}, {padBefore + c}) of {y.ShapeText}");
+        switch (x.DType)
+        {
+            case DType.F32: PadShortcutT<float>(x, y, stride, padBefore, backward); break;
+            case DType.F64: PadShortcutT<double>(x, y, stride, padBefore, backward); break;
+            default: throw Unsupported(op, x);
+        }
+    }
+
+    private static void PadShortcutT<T>(Tensor xt, Tensor yt, int stride, int padBefore, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = xt[0], c = xt[1], h = xt[2], w = xt[3], oc = yt[1], oh = yt[2], ow = yt[3];
+        T* x = (T*)xt.Pointer, y = (T*)yt.Pointer;
+        if (backward) new Span<T>(x, checked((int)xt.Count)).Clear();
+        else new Span<T>(y, checked((int)yt.Count)).Clear();
+        for (var ni = 0; ni < n; ni++)
+            for (var ci = 0; ci < c; ci++)
+            {
+                var xp = x + ((long)ni * c + ci) * h * w;
+                var yp = y + ((long)ni * oc + padBefore + ci) * oh * ow;
+                for (var i = 0; i < oh; i++)
+                    for (var j = 0; j < ow; j++)
+                    {
+                        if (backward) xp[i * stride * w + j * stride] = yp[i * ow + j];
+                        else yp[i * ow + j] = xp[i * stride * w + j * stride];
+                    }
+            }
+    }
+}
