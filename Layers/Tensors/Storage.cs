@@ -51,7 +51,6 @@ public sealed unsafe class CpuStorage : Storage
         var alloc = (nuint)Math.Max(Alignment, (bytes + Alignment - 1) / Alignment * Alignment);
         _ptr = NativeMemory.AlignedAlloc(alloc, Alignment);
         NativeMemory.Clear(_ptr, alloc);
-        if (bytes > 0) GC.AddMemoryPressure(bytes);
     }
 
     public override nint Pointer
@@ -68,6 +67,5 @@ public sealed unsafe class CpuStorage : Storage
         if (_ptr == null) return;
         NativeMemory.AlignedFree(_ptr);
         _ptr = null;
-        if (Bytes > 0) GC.RemoveMemoryPressure(Bytes);
     }
 }

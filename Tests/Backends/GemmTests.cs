@@ -43,6 +43,24 @@ public class GemmTests
             Assert.True(Math.Abs(got[i] - want[i]) <= 1e-5 * k + 1e-5, $"C[{i / n}, {i % n}] = {got[i]}, expected {want[i]} (m={m} n={n} k={k} ta={ta} tb={tb})");
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public unsafe void F64GemmMatchesTheTripleLoop(int m, int n, int k, bool ta, bool tb)
+    {
+        var rng = new Rng((ulong)(m * 7 + n * 3 + k));
+        var a = Random(rng, ta ? [k, m] : [m, k]);
+        var b = Random(rng, tb ? [n, k] : [k, n]);
+        var c = Random(rng, [m, n]);
+        var want = (double[])c.Clone();
+        fixed (double* pa = a, pb = b, pw = want) CpuBackend.GemmReference(ta, tb, m, n, k, 1.5, pa, pb, -0.5, pw);
+        using var tc = Tensor.FromArray(c, m, n);
+        using var ta64 = Tensor.FromArray(a, ta ? [k, m] : [m, k]);
+        using var tb64 = Tensor.FromArray(b, tb ? [n, k] : [k, n]);
+        Cpu.Gemm(ta, tb, 1.5, ta64, tb64, -0.5, tc);
+        var got = tc.ToArray<double>();
+        for (var i = 0; i < want.Length; i++) Assert.Equal(want[i], got[i], 1e-9);
+    }
+
     [Fact]
     public void ReferenceGemmComputesAKnownProduct()
     {

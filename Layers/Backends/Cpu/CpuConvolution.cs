@@ -218,7 +218,7 @@ public sealed unsafe partial class CpuBackend
         if (typeof(T) == typeof(float))
             GemmF32(ta, tb, m, n, k, float.CreateTruncating(alpha), (float*)a, (float*)b, float.CreateTruncating(beta), (float*)c, threaded);
         else
-            GemmReference(ta, tb, m, n, k, double.CreateTruncating(alpha), (double*)a, (double*)b, double.CreateTruncating(beta), (double*)c);
+            GemmF64(ta, tb, m, n, k, double.CreateTruncating(alpha), (double*)a, (double*)b, double.CreateTruncating(beta), (double*)c);
     }
 
     /// <summary>col[(c, kh, kw), (oh, ow)] = x[c, oh*s - p + kh*d, ow*s - p + kw*d], zero outside the image.</summary>
