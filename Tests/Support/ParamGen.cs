@@ -1,0 +1,69 @@
+using System.Text;
+using NativeNets.Modules;
+using NativeNets.Tensors;
+
+namespace NativeNets.Tests.Support;
+
+/// <summary>
+/// paramgen-v1 (Tests/Fixtures/README.md): deterministic values for any state_dict key, the same in the fixture
+/// generator (Python) and here, so that fixtures store inputs and results but no weights.
+/// </summary>
+public static class ParamGen
+{
+    public static ulong Fnv1a64(string key)
+    {
+        var h = 0xcbf29ce484222325UL;
+        foreach (var b in Encoding.UTF8.GetBytes(key))
+        {
+            h ^= b;
+            h *= 0x100000001b3UL;
+        }
+        return h;
+    }
+
+    /// <summary>
+    /// The values for <paramref name="key"/> with <paramref name="shape"/>, in float64, by the rules of paramgen-v1.
+    /// Inputs and upstream gradients (<paramref name="data"/>) are plain 2u - 1 whatever their rank.
+    /// </summary>
+    public static double[] Values(string key, int[] shape, bool data = false)
+    {
+        var count = shape.Aggregate(1L, (a, d) => a * d);
+        var v = new double[count];
+        var state = Fnv1a64(key);
+        var fanIn = shape.Skip(1).Aggregate(1L, (a, d) => a * d);
+        var bound = shape.Length >= 2 ? Math.Sqrt(3.0 / fanIn) : 0;
+        for (long i = 0; i < count; i++)
+        {
+            var u = (Rng.SplitMix64(ref state) >> 11) * (1.0 / (1UL << 53));
+            v[i] = data ? 2 * u - 1
+                : shape.Length >= 2 ? (2 * u - 1) * bound
+                : shape.Length == 1 && key.EndsWith(".running_mean", StringComparison.Ordinal) ? 0.1 * (2 * u - 1)
+                : shape.Length == 1 && key.EndsWith(".running_var", StringComparison.Ordinal) ? 0.5 + u
+                : shape.Length == 1 && key.EndsWith(".weight", StringComparison.Ordinal) ? 1 + 0.1 * (2 * u - 1)
+                : shape.Length == 1 && key.EndsWith(".bias", StringComparison.Ordinal) ? 0.1 * (2 * u - 1)
+                : 2 * u - 1;
+        }
+        return v;
+    }
+
+    /// <summary>Fills every parameter and buffer of <paramref name="network"/> (with <paramref name="prefix"/> before each name).</summary>
+    public static void Fill(Layer network, string prefix = "")
+    {
+        foreach (var (name, p) in network.NamedParameters()) Set(p.Value, prefix + name);
+        foreach (var (name, b) in network.NamedBuffers()) Set(b, prefix + name);
+    }
+
+    public static void Set(Tensor t, string key, bool data = false)
+    {
+        using var host = Tensor.FromArray(Values(key, t.Shape, data), t.Shape);
+        t.Backend.Cast(host, t);
+    }
+
+    /// <summary>An input or upstream gradient: 2u - 1 per element.</summary>
+    public static Tensor Data(string key, int[] shape, DType dtype)
+    {
+        var t = new Tensor(shape, dtype);
+        Set(t, key, data: true);
+        return t;
+    }
+}
