@@ -7,10 +7,27 @@ public static class Init
 {
     public static Tensor Uniform(int[] dims, double low, double high, Rng rng, DType dtype, Device device)
     {
-        var count = dims.Aggregate(1L, (a, d) => a * d);
-        var values = new double[count];
-        for (var i = 0; i < values.Length; i++) values[i] = rng.Uniform(low, high);
-        return FromDoubles(values, dims, dtype, device);
+        // Drawn straight into a host tensor of the target dtype: no intermediate arrays for 100M-parameter layers.
+        var host = new Tensor(dims, dtype is DType.F32 or DType.F64 ? dtype : DType.F64);
+        if (host.DType == DType.F32)
+        {
+            var span = host.Span<float>();
+            for (var i = 0; i < span.Length; i++) span[i] = (float)rng.Uniform(low, high);
+        }
+        else
+        {
+            var span = host.Span<double>();
+            for (var i = 0; i < span.Length; i++) span[i] = rng.Uniform(low, high);
+        }
+        if (host.DType == dtype && device.Kind == DeviceKind.Cpu) return host;
+        using (host)
+        {
+            var t = new Tensor(dims, dtype, device);
+            if (device.Kind == DeviceKind.Cpu) t.Backend.Cast(host, t);
+            else if (host.DType == dtype) t.Backend.CopyFromHost(host.Pointer, t);
+            else throw new NotSupportedException($"initialising {dtype.Name()} on {device}");
+            return t;
+        }
     }
 
     public static Tensor FromDoubles(double[] values, int[] dims, DType dtype, Device device)

@@ -7,6 +7,15 @@ below, which the C# side implements identically; the fixtures then only need
 to store what PyTorch computes from them (logits, losses, gradients, updated
 running statistics).
 
+Precision: the architecture fixtures are computed and stored in float64
+(paramgen values kept in float64, model.double()), because in train mode the
+deep networks are so ill-conditioned at these sizes that a float32 reference
+would be mostly rounding noise. Each result T carries metadata fp32_error.T =
+max|T32 - T64| / max|T64|, where T32 is the same computation in float32 from
+the paramgen values cast to float32. layers.safetensors stays float32
+(paramgen values cast to float32), with fp32_error.T measured against a
+float64 re-run from those same float32 values.
+
 Usage:
     /usr/bin/python3 Tests/Fixtures/generate.py [--out DIR] [--only NAME ...]
 
@@ -19,7 +28,7 @@ paramgen-v1, for a tensor with key K (UTF-8) and shape S:
           z = state; z = (z ^ z>>30) * 0xBF58476D1CE4E5B9;
           z = (z ^ z>>27) * 0x94D049BB133111EB; z ^= z>>31   (all mod 2^64)
           u = (z >> 11) * 2^-53
-  value (float64, then cast to float32):
+  value (float64; cast to float32 for float32 computations):
     rank >= 2                    : (2u-1) * sqrt(3/fan_in), fan_in = prod(S[1:])
     rank 1, ends ".running_mean" : 0.1*(2u-1)
     rank 1, ends ".running_var"  : 0.5 + u
@@ -110,8 +119,8 @@ def uniform01(seed: int, n: int) -> np.ndarray:
     return out
 
 
-def paramgen(key: str, shape, data: bool = False) -> np.ndarray:
-    """float32 array for key/shape following paramgen-v1.
+def paramgen64(key: str, shape, data: bool = False) -> np.ndarray:
+    """float64 array for key/shape following paramgen-v1 (no rounding to float32).
 
     data=True selects the plain 2u-1 rule (fixture inputs, upstream gradients).
     """
@@ -146,7 +155,12 @@ def paramgen(key: str, shape, data: bool = False) -> np.ndarray:
     else:
         v *= 2.0
         v -= 1.0
-    return v.astype(np.float32).reshape(shape)
+    return v.reshape(shape)
+
+
+def paramgen(key: str, shape, data: bool = False) -> np.ndarray:
+    """float32 array for key/shape: paramgen64 rounded to float32."""
+    return paramgen64(key, shape, data).astype(np.float32)
 
 
 def paramgen_scalar_reference(key: str, shape, data: bool = False):
@@ -174,7 +188,7 @@ def paramgen_scalar_reference(key: str, shape, data: bool = False):
         else:
             x = 2 * u - 1
         vals.append(x)
-    return np.array(vals, dtype=np.float64).astype(np.float32).reshape(shape)
+    return np.array(vals, dtype=np.float64).reshape(shape)
 
 
 def self_check():
@@ -188,10 +202,13 @@ def self_check():
              ("fc.bias", (5,), False), ("x.other", (6,), False), ("input", (2, 3, 4), True),
              ("fc.weight", (3, 5), False)]
     for key, shape, data in cases:
-        a = paramgen(key, shape, data)
         b = paramgen_scalar_reference(key, shape, data)
+        a64 = paramgen64(key, shape, data)
+        assert a64.dtype == np.float64 and a64.shape == tuple(shape)
+        assert np.array_equal(a64.view(np.uint64), b.view(np.uint64)), key
+        a = paramgen(key, shape, data)
         assert a.dtype == np.float32 and a.shape == tuple(shape)
-        assert np.array_equal(a.view(np.uint32), b.view(np.uint32)), key
+        assert np.array_equal(a.view(np.uint32), b.astype(np.float32).view(np.uint32)), key
     # chunk boundary
     n = _CHUNK + 5
     u = uniform01(12345, n)
@@ -205,8 +222,8 @@ def self_check():
 # safetensors writer / reader
 # ---------------------------------------------------------------------------
 
-_DTYPES = {np.dtype(np.float32): "F32", np.dtype(np.int32): "I32"}
-_NP_DTYPES = {"F32": np.dtype("<f4"), "I32": np.dtype("<i4")}
+_DTYPES = {np.dtype(np.float64): "F64", np.dtype(np.float32): "F32", np.dtype(np.int32): "I32"}
+_NP_DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "I32": np.dtype("<i4")}
 
 
 def write_safetensors(path: str, tensors, metadata):
@@ -275,7 +292,7 @@ def verify_roundtrip(path, tensors, metadata):
     for name, arr in tensors:
         arr = np.asarray(arr)
         g = got[name]
-        assert g.shape == arr.shape and g.dtype.kind == arr.dtype.kind, name
+        assert g.shape == arr.shape and g.dtype == arr.dtype.newbyteorder("<"), name
         assert g.tobytes() == np.ascontiguousarray(arr).astype(g.dtype).tobytes(), name
     assert meta == {str(k): str(v) for k, v in metadata.items()}
 
@@ -448,22 +465,26 @@ def count_params(model):
 
 
 def generated_state(model):
-    """paramgen-v1 values for every floating state_dict entry (name -> ndarray);
-    integer buffers keep their constructed value."""
+    """paramgen-v1 float64 values for every floating state_dict entry
+    (name -> ndarray); integer buffers keep their constructed value."""
     out = {}
     for key, t in model.state_dict().items():
         if t.is_floating_point():
-            out[key] = paramgen(key, t.shape)
+            out[key] = paramgen64(key, t.shape)
         else:
             out[key] = t.detach().clone()
     return out
 
 
 def load_state(model, state):
+    """Copies state into the model; floating values must already have the
+    model's dtype (no silent casts)."""
     with torch.no_grad():
         for key, t in model.state_dict().items():
             v = state[key]
-            t.copy_(torch.from_numpy(v) if isinstance(v, np.ndarray) else v)
+            v = torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+            assert v.dtype == t.dtype and v.shape == t.shape, (key, v.dtype, t.dtype)
+            t.copy_(v)
     for p in model.parameters():
         p.grad = None
 
@@ -483,8 +504,8 @@ def set_mode(model, mode):
 
 
 def fp32_errors(results32, results64):
-    """name -> max|fp32 - fp64| / max|fp64|: how far the stored float32 PyTorch
-    result is from the same computation in float64 (its rounding-noise level)."""
+    """name -> max|fp32 - fp64| / max|fp64|: how far the float32 PyTorch result
+    is from the same computation in float64."""
     ref = dict(results64)
     out = {}
     for k, a in results32:
@@ -494,7 +515,7 @@ def fp32_errors(results32, results64):
     return out
 
 
-def build_arch_fixture(name, fp64_check=True):
+def build_arch_fixture(name, error_check=True):
     ctor, chw, batch = ARCHS[name]
     t0 = time.time()
     torch.manual_seed(0)
@@ -515,17 +536,22 @@ def build_arch_fixture(name, fp64_check=True):
     first_bn = bn_names[0] if bn_names else None
 
     t1 = time.time()
-    state = generated_state(model)
+    state64 = generated_state(model)  # float64 paramgen values, never rounded to float32
     tgen = time.time() - t1
 
-    x_np = paramgen("input", (batch,) + chw, data=True)
+    x_np = paramgen64("input", (batch,) + chw, data=True)
     y_np = labels_for(batch)
     y = torch.from_numpy(y_np).long()
 
     def run_modes(dtype):
-        """Both modes from fresh state; returns list of (name, float64/32 ndarray)."""
+        """Both modes from fresh state; returns list of (name, ndarray of dtype)."""
+        if dtype == torch.float64:
+            state, x = state64, torch.from_numpy(x_np)
+        else:  # float32 comparison run: the float64 paramgen values cast to float32
+            state = {k: v.astype(np.float32) if isinstance(v, np.ndarray) else v
+                     for k, v in state64.items()}
+            x = torch.from_numpy(x_np.astype(np.float32))
         model.to(dtype)
-        x = torch.from_numpy(x_np).to(dtype)
         out = []
         for mode in ("train", "eval"):
             load_state(model, state)  # fresh parameters and buffers for each mode
@@ -546,21 +572,21 @@ def build_arch_fixture(name, fp64_check=True):
                             msd[first_bn + ".running_var"].numpy().copy()))
         return out
 
-    results = run_modes(torch.float32)
+    results = run_modes(torch.float64)  # model.double(); these are the stored results
     for k, arr in results:
-        assert arr.dtype == np.float32 and np.all(np.isfinite(arr)), (name, k)
+        assert arr.dtype == np.float64 and np.all(np.isfinite(arr)), (name, k)
     tensors = [("input", x_np), ("labels", y_np)] + results
     summary = {k: float(v[0]) for k, v in results if k.endswith(".loss")}
     errors = {}
-    if fp64_check:
-        errors = fp32_errors(results, run_modes(torch.float64))
-    model.to(torch.float32)
+    if error_check:
+        errors = fp32_errors(run_modes(torch.float32), results)
 
     metadata = {
         "format": FORMAT, "generator": GENERATOR, "arch": name, "classes": str(NUM_CLASSES),
         "torch": torch.__version__, "torchvision": torchvision.__version__,
         "first": first, "last": last,
         "parameters": str(params_10), "parameters_1000": str(params_1000),
+        "fp32_params": "paramgen float64 values cast to float32",
     }
     if first_bn is not None:
         metadata["first_bn"] = first_bn
@@ -633,7 +659,7 @@ def run_layer_case(case, factory, in_shape, mode, dtype):
     return mod, tuple(out.shape), res, state
 
 
-def build_layers_fixture(fp64_check=True):
+def build_layers_fixture(error_check=True):
     tensors = []
     metadata = {"format": FORMAT, "generator": GENERATOR, "arch": "layers",
                 "torch": torch.__version__, "torchvision": torchvision.__version__,
@@ -650,7 +676,7 @@ def build_layers_fixture(fp64_check=True):
             tensors.append((f"{case}.param.{pname}", arr))
         metadata[f"case.{case}"] = (f"{mod!r} mode={mode} input={list(in_shape)} "
                                     f"output={list(out_shape)}")
-        if fp64_check:
+        if error_check:
             res64 = run_layer_case(case, factory, in_shape, mode, torch.float64)[2]
             errs = fp32_errors(res[1:], res64[1:])
             for k, e in errs.items():
@@ -670,8 +696,10 @@ def main(argv=None):
                     help="output folder (default: this script's folder)")
     ap.add_argument("--only", nargs="+", metavar="NAME",
                     help="architecture names and/or 'layers' (space or comma separated)")
-    ap.add_argument("--no-fp64-check", action="store_true",
-                    help="skip the float64 re-run (omits the fp32_error.* metadata)")
+    ap.add_argument("--no-error-check", "--no-fp64-check", dest="no_error_check",
+                    action="store_true",
+                    help="skip the second-precision run (float32 for architectures, float64 "
+                         "for layers); omits the fp32_error.* metadata")
     args = ap.parse_args(argv)
 
     names = DEFAULT_ARCHS + ["layers"]
@@ -683,6 +711,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
 
     torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)  # fixed reduction order: byte-identical reruns
     start = time.time()
     self_check()
     print(f"paramgen-v1 self-check ok; torch {torch.__version__}, torchvision "
@@ -693,10 +722,10 @@ def main(argv=None):
     for name in names:
         t0 = time.time()
         if name == "layers":
-            tensors, metadata, worst = build_layers_fixture(not args.no_fp64_check)
+            tensors, metadata, worst = build_layers_fixture(not args.no_error_check)
             info = None
         else:
-            tensors, metadata, info = build_arch_fixture(name, not args.no_fp64_check)
+            tensors, metadata, info = build_arch_fixture(name, not args.no_error_check)
             worst = info["worst"]
         path = os.path.join(args.out, f"{name}.safetensors")
         write_safetensors(path, tensors, metadata)

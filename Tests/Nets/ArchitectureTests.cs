@@ -4,6 +4,7 @@ using Xunit;
 
 namespace NativeNets.Tests.Nets;
 
+[Collection(nameof(NativeNets.Tests.Parity.LargeModelCollection))]
 public class ArchitectureTests
 {
     [Theory]

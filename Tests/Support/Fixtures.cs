@@ -11,7 +11,8 @@ public static class Fixtures
     {
         get
         {
-            // The fixtures are committed beside the tests; walk up from the test binary to find them.
+            // NATIVENETS_FIXTURES, else walk up from the test binary to the committed Tests/Fixtures.
+            if (Environment.GetEnvironmentVariable("NATIVENETS_FIXTURES") is { Length: > 0 } env) return env;
             var dir = new DirectoryInfo(AppContext.BaseDirectory);
             while (dir is not null)
             {

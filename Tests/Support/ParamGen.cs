@@ -27,23 +27,39 @@ public static class ParamGen
     /// </summary>
     public static double[] Values(string key, int[] shape, bool data = false)
     {
+        var v = new double[shape.Aggregate(1L, (a, d) => a * d)];
+        Generate(key, shape, data, default, v);
+        return v;
+    }
+
+    private static void Generate(string key, int[] shape, bool data, Span<float> f32, Span<double> f64)
+    {
         var count = shape.Aggregate(1L, (a, d) => a * d);
-        var v = new double[count];
         var state = Fnv1a64(key);
         var fanIn = shape.Skip(1).Aggregate(1L, (a, d) => a * d);
         var bound = shape.Length >= 2 ? Math.Sqrt(3.0 / fanIn) : 0;
-        for (long i = 0; i < count; i++)
+        var rule = data ? 0
+            : shape.Length >= 2 ? 1
+            : shape.Length == 1 && key.EndsWith(".running_mean", StringComparison.Ordinal) ? 2
+            : shape.Length == 1 && key.EndsWith(".running_var", StringComparison.Ordinal) ? 3
+            : shape.Length == 1 && key.EndsWith(".weight", StringComparison.Ordinal) ? 4
+            : shape.Length == 1 && key.EndsWith(".bias", StringComparison.Ordinal) ? 5
+            : 0;
+        for (var i = 0; i < count; i++)
         {
             var u = (Rng.SplitMix64(ref state) >> 11) * (1.0 / (1UL << 53));
-            v[i] = data ? 2 * u - 1
-                : shape.Length >= 2 ? (2 * u - 1) * bound
-                : shape.Length == 1 && key.EndsWith(".running_mean", StringComparison.Ordinal) ? 0.1 * (2 * u - 1)
-                : shape.Length == 1 && key.EndsWith(".running_var", StringComparison.Ordinal) ? 0.5 + u
-                : shape.Length == 1 && key.EndsWith(".weight", StringComparison.Ordinal) ? 1 + 0.1 * (2 * u - 1)
-                : shape.Length == 1 && key.EndsWith(".bias", StringComparison.Ordinal) ? 0.1 * (2 * u - 1)
-                : 2 * u - 1;
+            var v = rule switch
+            {
+                1 => (2 * u - 1) * bound,
+                2 => 0.1 * (2 * u - 1),
+                3 => 0.5 + u,
+                4 => 1 + 0.1 * (2 * u - 1),
+                5 => 0.1 * (2 * u - 1),
+                _ => 2 * u - 1,
+            };
+            if (f64.Length > 0) f64[i] = v;
+            else f32[i] = (float)v;
         }
-        return v;
     }
 
     /// <summary>Fills every parameter and buffer of <paramref name="network"/> (with <paramref name="prefix"/> before each name).</summary>
@@ -55,6 +71,12 @@ public static class ParamGen
 
     public static void Set(Tensor t, string key, bool data = false)
     {
+        // F32 and F64 host tensors are written in place (VGG's 100M-value layers make copies expensive).
+        if (t.Device.Kind == DeviceKind.Cpu && t.DType is DType.F32 or DType.F64)
+        {
+            Generate(key, t.Shape, data, t.DType == DType.F32 ? t.Span<float>() : default, t.DType == DType.F64 ? t.Span<double>() : default);
+            return;
+        }
         using var host = Tensor.FromArray(Values(key, t.Shape, data), t.Shape);
         t.Backend.Cast(host, t);
     }

@@ -67,12 +67,14 @@ public sealed unsafe partial class CpuBackend
                 rm[c] = T.CreateTruncating((1 - momentum) * double.CreateTruncating(rm[c]) + momentum * mean);
                 rv[c] = T.CreateTruncating((1 - momentum) * double.CreateTruncating(rv[c]) + momentum * variance * m / (m - 1));
                 var scale = T.CreateTruncating(double.CreateTruncating(gamma[c]) * invStd);
-                var shift = T.CreateTruncating(double.CreateTruncating(beta[c]) - mean * double.CreateTruncating(gamma[c]) * invStd);
+                var mu = T.CreateTruncating(mean);
                 for (var n = 0; n < s.N; n++)
                 {
+                    // (x - mean) * scale + beta: subtracting first keeps precision when |mean| is large against the spread.
                     var off = ((long)n * s.C + c) * s.HW;
                     var yr = new Span<T>(y + off, s.HW);
-                    Affine(new ReadOnlySpan<T>(x + off, s.HW), scale, shift, yr);
+                    TensorPrimitives.Subtract(new ReadOnlySpan<T>(x + off, s.HW), mu, yr);
+                    Affine(yr, scale, beta[c], yr);
                 }
             }
         });
