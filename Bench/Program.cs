@@ -64,7 +64,7 @@ static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, 
     var (acc2, qps2, _) = CpuBenchmarks.Knn(train, test, 1, Distance.L2);
     rows.Add(new("1-NN L2 (GEMM identity), test set", "queries/s", qps2, null, "-", $"accuracy {acc2:F4}"));
 
-    foreach (var model in Zoo.TrainableModels)
+    foreach (var model in Zoo.LinearModels)
     {
         AnsiConsole.WriteLine($"training {model} ...");
         var (ips, testAcc) = CpuBenchmarks.TrainThroughput(model, train, test, runs);

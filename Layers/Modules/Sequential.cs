@@ -50,11 +50,17 @@ public sealed class Sequential : Layer
         return PropagateDown ? g : null;
     }
 
-    /// <summary>Marks the first layer as needing no input gradient: a net's input has none to receive.</summary>
+    /// <summary>
+    /// Marks the first layer (and, inside nested Sequentials, the first leaf) as needing no input gradient:
+    /// a net's input has none to receive, and the first convolution's is as costly as its weight gradient.
+    /// </summary>
     public Sequential SkipInputGradient()
     {
         PropagateDown = false;
-        if (_layers.Count > 0) _layers[0].Layer.PropagateDown = false;
+        if (_layers.Count == 0) return this;
+        var first = _layers[0].Layer;
+        if (first is Sequential inner) inner.SkipInputGradient();
+        else first.PropagateDown = false;
         return this;
     }
 }

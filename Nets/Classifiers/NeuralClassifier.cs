@@ -16,6 +16,7 @@ namespace NativeNets.Nets.Classifiers;
 public abstract class NeuralClassifier : IClassifier
 {
     private Sequential? _net;
+    private int[] _imageDims = [];
     private double _mean;
     private double _std = 1;
 
@@ -43,7 +44,8 @@ public abstract class NeuralClassifier : IClassifier
 
     public long TrainImages { get; private set; }
 
-    protected abstract Sequential Build(int inputs, int classes, Rng rng);
+    /// <summary>The network for images of <paramref name="imageDims"/> (C, H, W) and <paramref name="classes"/> classes.</summary>
+    protected abstract Sequential Build(int[] imageDims, int classes, Rng rng);
 
     protected abstract Loss CreateLoss();
 
@@ -55,7 +57,8 @@ public abstract class NeuralClassifier : IClassifier
         var classes = ClassifierExtensions.ClassCount(labels);
         var rng = new Rng(Options.Seed);
         _net?.Dispose();
-        _net = Build(d, classes, rng).SkipInputGradient();
+        _imageDims = images.Rank == 4 ? [images[1], images[2], images[3]] : [d];
+        _net = Build(_imageDims, classes, rng).SkipInputGradient();
         _net.Training = true;
         (_mean, _std) = PixelStatistics(images);
 
@@ -66,7 +69,7 @@ public abstract class NeuralClassifier : IClassifier
         var schedule = new StepLearningRate(Options.LearningRate, Options.LrStepEpochs, Options.LrGamma);
         var batch = Math.Min(Options.BatchSize, n);
         using var xU8 = new Tensor([batch, d], DType.U8, Device);
-        using var x = new Tensor([batch, d], DType.F32, Device);
+        using var x = new Tensor([batch, .. _imageDims], DType.F32, Device);
         using var y = new Tensor([batch], DType.I32, Device);
         using var predicted = new Tensor([batch], DType.I32, Device);
         var yHost = new int[batch];
@@ -115,8 +118,8 @@ public abstract class NeuralClassifier : IClassifier
         ClassifierExtensions.CheckImages(images, Name);
         var net = _net ?? throw new InvalidOperationException($"{Name}: Predict before Train");
         var (n, d) = images.AsMatrix;
-        var inputs = ((Linear)net[0]).InFeatures;
-        if (d != inputs) throw new ArgumentException($"{Name}: images have {d} values each, the network takes {inputs}");
+        var inputs = _imageDims.Aggregate(1, (a, b) => a * b);
+        if (d != inputs) throw new ArgumentException($"{Name}: images have {d} values each, the network takes {inputs} ({Tensor.FormatDims(_imageDims)})");
         var ops = Backend.For(Device);
         var flat = images.Reshape(n, d);
         var result = new int[n];
@@ -131,7 +134,7 @@ public abstract class NeuralClassifier : IClassifier
                 {
                     xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
                     xU8 = new Tensor([m, d], DType.U8, Device);
-                    x = new Tensor([m, d], DType.F32, Device);
+                    x = new Tensor([m, .. _imageDims], DType.F32, Device);
                     predicted = new Tensor([m], DType.I32, Device);
                 }
                 ops.GatherRows(flat, Enumerable.Range(start, m).ToArray(), xU8);
@@ -146,6 +149,8 @@ public abstract class NeuralClassifier : IClassifier
         }
         return result;
     }
+
+    protected static int Features(int[] imageDims) => imageDims.Aggregate(1, (a, b) => a * b);
 
     /// <summary>Mean and standard deviation of all pixels, in [0, 1] units.</summary>
     private static (double Mean, double Std) PixelStatistics(Tensor images)
@@ -185,8 +190,8 @@ public sealed class LinearClassifier(LinearLoss loss = LinearLoss.Softmax, Train
     public LinearLoss LossKind { get; } = loss;
     public override string Name => LossKind == LinearLoss.Svm ? "linear-svm" : "linear-softmax";
 
-    protected override Sequential Build(int inputs, int classes, Rng rng) =>
-        new Sequential().Add("fc", new Linear(inputs, classes, rng: rng, device: Device));
+    protected override Sequential Build(int[] imageDims, int classes, Rng rng) =>
+        new Sequential().Add("fc", new Linear(Features(imageDims), classes, rng: rng, device: Device));
 
     protected override Loss CreateLoss() => LossKind == LinearLoss.Svm ? new MulticlassSvmLoss() : new SoftmaxCrossEntropyLoss();
 }
@@ -198,8 +203,8 @@ public sealed class TwoLayerNet(int hidden = 100, TrainOptions? options = null, 
     public int Hidden { get; } = hidden;
     public override string Name => "two-layer";
 
-    protected override Sequential Build(int inputs, int classes, Rng rng) => new Sequential()
-        .Add("fc1", new Linear(inputs, Hidden, rng: rng, device: Device))
+    protected override Sequential Build(int[] imageDims, int classes, Rng rng) => new Sequential()
+        .Add("fc1", new Linear(Features(imageDims), Hidden, rng: rng, device: Device))
         .Add("relu", new ReLU())
         .Add("fc2", new Linear(Hidden, classes, rng: rng, device: Device));
 
@@ -214,12 +219,33 @@ public sealed class ThreeLayerNet(int hidden1 = 256, int hidden2 = 128, TrainOpt
     public int Hidden2 { get; } = hidden2;
     public override string Name => "three-layer";
 
-    protected override Sequential Build(int inputs, int classes, Rng rng) => new Sequential()
-        .Add("fc1", new Linear(inputs, Hidden1, rng: rng, device: Device))
+    protected override Sequential Build(int[] imageDims, int classes, Rng rng) => new Sequential()
+        .Add("fc1", new Linear(Features(imageDims), Hidden1, rng: rng, device: Device))
         .Add("relu", new ReLU())
         .Add("fc2", new Linear(Hidden1, Hidden2, rng: rng, device: Device))
         .Add("tanh", new Tanh())
         .Add("fc3", new Linear(Hidden2, classes, rng: rng, device: Device));
+
+    protected override Loss CreateLoss() => new SoftmaxCrossEntropyLoss();
+}
+
+/// <summary>Any architecture of <see cref="Architectures.Architectures"/> (LeNet-5, the CIFAR ResNets, ...) trained as a classifier.</summary>
+public sealed class CnnClassifier(string architecture, TrainOptions? options = null, Device? device = null, bool smallStem = false)
+    : NeuralClassifier(options, device)
+{
+    public string Architecture { get; } = architecture;
+    public bool SmallStem { get; } = smallStem;
+    public override string Name => Architecture;
+
+    protected override Sequential Build(int[] imageDims, int classes, Rng rng)
+    {
+        if (imageDims.Length != 3) throw new ArgumentException($"{Architecture} needs images [N, C, H, W], got {Tensor.FormatDims(imageDims)} per image");
+        var model = Architectures.Architectures.Create(Architecture, new Architectures.ArchitectureOptions
+        {
+            Classes = classes, InChannels = imageDims[0], SmallStem = SmallStem, Device = Device, Seed = Options.Seed,
+        });
+        return model.Network;
+    }
 
     protected override Loss CreateLoss() => new SoftmaxCrossEntropyLoss();
 }

@@ -11,6 +11,7 @@ public static class NativeNetsCli
         root.Subcommands.Add(KnnCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SeedCommand.Create());
+        root.Subcommands.Add(ParamsCommand.Create());
         return root;
     }
 

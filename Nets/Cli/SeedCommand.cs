@@ -13,7 +13,7 @@ internal static class SeedCommand
         var json = Common.Json();
         var device = Common.DeviceOption();
         var knnLimit = Common.Limit("--knn-limit", "Test images for the nearest-neighbour runs (0: all 10,000)");
-        var cmd = new Command("seed", "The lecture's first half on Fashion-MNIST: nearest neighbour (L1, L2), linear SVM and softmax, two- and three-layer nets")
+        var cmd = new Command("seed", "The lecture on Fashion-MNIST: nearest neighbour (L1, L2), linear SVM and softmax, two- and three-layer nets, LeNet-5")
             { data, json, device, knnLimit };
         cmd.SetAction(p => Common.Guard(() =>
         {
@@ -38,7 +38,7 @@ internal static class SeedCommand
                     Common.Info(asJson, $"  accuracy {r.Accuracy:F4}, {r.QueriesPerSecond:N0} queries/s");
                     Emit(r);
                 }
-                foreach (var model in Zoo.TrainableModels)
+                foreach (var model in Zoo.LinearModels.Append("lenet5"))
                 {
                     Common.Info(asJson, $"{model}: training on {train.Count:N0} images");
                     var r = TrainCommand.TrainOne(model, train, test, Zoo.DefaultOptions(model), dev, null, asJson);

@@ -20,10 +20,14 @@ internal static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 1 };
         var hidden = new Option<int[]>("--hidden") { Description = "Hidden sizes: one for two-layer (100), two for three-layer (256 128)", AllowMultipleArgumentsPerToken = true };
         var trainLimit = Common.Limit("--train-limit", "Use only the first N training images (0: all)");
+        var testLimit = Common.Limit("--test-limit", "Test on only the first N test images (0: all)");
+        var stem = new Option<string>("--stem") { Description = "ResNet-18..152 first layers: imagenet (7x7 stride 2 + max-pool) or small (3x3, no max-pool, for 28-32 px)", DefaultValueFactory = _ => "imagenet" };
+        stem.AcceptOnlyFromAmong("imagenet", "small");
+        var save = new Option<string?>("--save") { Description = "Write the trained weights to this safetensors file (torchvision's keys)" };
         var json = Common.Json();
         var device = Common.DeviceOption();
-        var cmd = new Command("train", "Train a linear classifier or a two- or three-layer net on Fashion-MNIST and test it")
-            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, json, device };
+        var cmd = new Command("train", "Train a classifier (linear, two- or three-layer net, or any CNN architecture that fits 28 px input) on Fashion-MNIST and test it")
+            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device };
         cmd.SetAction(p => Common.Guard(() =>
         {
             var asJson = p.GetValue(json);
@@ -39,11 +43,12 @@ internal static class TrainCommand
                 LrStepEpochs = p.GetValue(lrStep) ?? defaults.LrStepEpochs,
                 Seed = p.GetValue(seed),
             };
-            var (train, test) = Common.LoadFashionMnist(p.GetValue(data), p.GetValue(trainLimit), 0, asJson);
+            var (train, test) = Common.LoadFashionMnist(p.GetValue(data), p.GetValue(trainLimit), p.GetValue(testLimit), asJson);
             using (train)
             using (test)
             {
-                var result = TrainOne(name, train, test, options, Common.ParseDevice(p.GetValue(device)!), p.GetValue(hidden), asJson);
+                var result = TrainOne(name, train, test, options, Common.ParseDevice(p.GetValue(device)!), p.GetValue(hidden), asJson,
+                    p.GetValue(stem) == "small", p.GetValue(save));
                 if (asJson) Console.WriteLine(result.ToJson());
                 else Common.PrintTable([result]);
             }
@@ -53,10 +58,10 @@ internal static class TrainCommand
     }
 
     public static TrainResult TrainOne(string name, Data.LabeledImages train, Data.LabeledImages test, TrainOptions options,
-        Tensors.Device device, int[]? hidden, bool json)
+        Tensors.Device device, int[]? hidden, bool json, bool smallStem = false, string? save = null)
     {
         return Common.WithProgress(json, $"{name}", progress =>
-            Runner.Train(name, train, test, options, device, hidden,
+            Runner.Train(name, train, test, options, device, hidden, smallStem, save,
                 onEpoch: r => Common.Info(json, $"  {name} epoch {r.Epoch}/{r.Epochs}: loss {r.MeanLoss:F4}, train accuracy {r.TrainAccuracy:F4}, lr {r.LearningRate:G3}, {r.Images / r.Seconds:N0} img/s"),
                 onStep: (done, perEpoch) => progress(done, perEpoch)));
     }

@@ -22,10 +22,10 @@ public static class Runner
     }
 
     public static TrainResult Train(string model, LabeledImages train, LabeledImages test, TrainOptions options, Device device,
-        int[]? hidden = null, Action<EpochReport>? onEpoch = null, Action<long, long>? onStep = null)
+        int[]? hidden = null, bool smallStem = false, string? saveWeights = null, Action<EpochReport>? onEpoch = null, Action<long, long>? onStep = null)
     {
         var clock = Stopwatch.StartNew();
-        using var classifier = Zoo.Create(model, options, device, hidden);
+        using var classifier = Zoo.Create(model, options, device, hidden, smallStem);
         double finalLoss = double.NaN;
         classifier.OnEpoch = r =>
         {
@@ -35,6 +35,7 @@ public static class Runner
         classifier.OnStep = onStep;
         classifier.Train(train);
         var accuracy = classifier.Accuracy(test);
+        if (saveWeights is not null) Weights.StateDict.Save(classifier.Network, saveWeights, new Dictionary<string, string> { ["model"] = model });
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainResult(model, options.Epochs, options.BatchSize, options.LearningRate, options.WeightDecay, train.Count, test.Count,
             accuracy, finalLoss, classifier.TrainSeconds, seconds, classifier.TrainImages / Math.Max(classifier.TrainSeconds, 1e-9),

@@ -11,7 +11,7 @@ public class GemmTests
     public static TheoryData<int, int, int, bool, bool> Shapes()
     {
         var data = new TheoryData<int, int, int, bool, bool>();
-        var shapes = new[] { (1, 1, 1), (5, 7, 3), (6, 32, 16), (13, 33, 70), (97, 45, 300), (256, 100, 784), (64, 500, 257) };
+        var shapes = new[] { (1, 1, 1), (5, 7, 3), (6, 32, 16), (13, 33, 70), (97, 45, 300), (256, 100, 784), (64, 500, 257), (6, 25, 5000) };
         foreach (var (m, n, k) in shapes)
             foreach (var ta in new[] { false, true })
                 foreach (var tb in new[] { false, true })

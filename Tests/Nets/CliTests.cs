@@ -55,7 +55,7 @@ public class CliTests : IDisposable
         var (code, stdout, _) = Run("seed", "--data", _dir.Path, "--json");
         Assert.Equal(0, code);
         var models = Lines(stdout).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("model").GetString()).ToArray();
-        Assert.Equal(new[] { "knn-l1-k1", "knn-l2-k1", "knn-l1-k5", "linear-svm", "linear-softmax", "two-layer", "three-layer" }, models);
+        Assert.Equal(new[] { "knn-l1-k1", "knn-l2-k1", "knn-l1-k5", "linear-svm", "linear-softmax", "two-layer", "three-layer", "lenet5" }, models);
     }
 
     [Fact]

@@ -11,21 +11,7 @@ namespace NativeNets.Backends;
 // convolution needs no im2col: the image is its own column matrix.
 public sealed unsafe partial class CpuBackend
 {
-    [ThreadStatic] private static byte* _scratch;
-    [ThreadStatic] private static long _scratchBytes;
-
-    /// <summary>A per-thread scratch buffer of at least <paramref name="bytes"/>, kept for the next call.</summary>
-    private static void* Scratch(long bytes)
-    {
-        if (_scratchBytes < bytes)
-        {
-            if (_scratch != null) NativeMemory.AlignedFree(_scratch);
-            var size = Math.Max(bytes, _scratchBytes * 2);
-            _scratch = (byte*)NativeMemory.AlignedAlloc((nuint)size, 64);
-            _scratchBytes = size;
-        }
-        return _scratch;
-    }
+    private static void* Scratch(long bytes) => CpuScratch.Get(CpuScratch.Columns, bytes);
 
     private readonly record struct ConvShape(int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW, int Groups)
     {
@@ -56,6 +42,31 @@ public sealed unsafe partial class CpuBackend
     private static bool IsPointwise(ConvShape s, Conv2dGeometry g) =>
         s.KH == 1 && s.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
 
+    // Images are taken in chunks: one GEMM per chunk and group covers G images side by side ([K, G*OH*OW]
+    // columns), so that small feature maps (LeNet's, a ResNet's last stage) still make GEMMs worth threading,
+    // while the column matrix of a chunk stays near L2's size. Chunks go to threads when there are enough of
+    // them; otherwise one chunk at a time runs on the threaded GEMM.
+    private const long ColumnBudget = 1 << 19; // floats in one chunk's column matrix (2 MB in F32)
+
+    private static int ChunkImages(ConvShape s)
+    {
+        var perImage = (long)s.K * s.Ohw;
+        var g = (int)Math.Clamp(ColumnBudget / Math.Max(1, perImage), 1, s.N);
+        if ((s.N + g - 1) / g < Threads && s.N >= Threads) g = (s.N + Threads - 1) / Threads;
+        return g;
+    }
+
+    /// <summary>Runs body(firstImage, images, threadedGemm) over chunks of images.</summary>
+    private static void ForChunks(ConvShape s, Action<int, int, bool> body)
+    {
+        var g = ChunkImages(s);
+        var chunks = (s.N + g - 1) / g;
+        if (chunks >= Threads && Threads > 1)
+            CpuParallel.Items(chunks, c => body(c * g, Math.Min(g, s.N - c * g), false));
+        else
+            for (var c = 0; c < chunks; c++) body(c * g, Math.Min(g, s.N - c * g), true);
+    }
+
     public override void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
     {
         const string op = nameof(ConvForward);
@@ -78,24 +89,59 @@ public sealed unsafe partial class CpuBackend
     {
         T* x = (T*)xt.Pointer, w = (T*)wt.Pointer, y = (T*)yt.Pointer;
         T* b = bt is null ? null : (T*)bt.Pointer;
-        var pointwise = IsPointwise(s, g);
-        ForImages(s.N, (n, threaded) =>
+        if (UseDirect(s, g))
         {
-            var col = pointwise ? null : (T*)Scratch((long)s.K * s.Ohw * sizeof(T));
+            DirectForward(x, w, b, y, s, g);
+            return;
+        }
+        var pointwise = IsPointwise(s, g);
+        ForChunks(s, (n0, count, threaded) =>
+        {
+            var cols = count * s.Ohw;
+            var direct = pointwise && count == 1;
+            var col = direct ? null : (T*)Scratch((long)(s.K + s.Og) * cols * sizeof(T));
+            var tmp = direct ? null : col + (long)s.K * cols;
             for (var gi = 0; gi < s.Groups; gi++)
             {
-                var xg = x + ((long)n * s.C + gi * s.Cg) * s.H * s.W;
-                if (!pointwise) Im2Col(xg, s, g, col);
-                var yg = y + ((long)n * s.O + gi * s.Og) * s.Ohw;
-                Gemm(false, false, s.Og, s.Ohw, s.K, T.One, w + (long)gi * s.Og * s.K, pointwise ? xg : col, T.Zero, yg, threaded);
+                var wg = w + (long)gi * s.Og * s.K;
+                if (direct)
+                {
+                    Gemm(false, false, s.Og, s.Ohw, s.K, T.One, wg, XGroup(x, s, n0, gi), T.Zero, YGroup(y, s, n0, gi), threaded);
+                    continue;
+                }
+                for (var j = 0; j < count; j++) Im2Col(XGroup(x, s, n0 + j, gi), s, g, col + (long)j * s.Ohw, cols);
+                if (count == 1)
+                {
+                    Gemm(false, false, s.Og, s.Ohw, s.K, T.One, wg, col, T.Zero, YGroup(y, s, n0, gi), threaded);
+                    continue;
+                }
+                Gemm(false, false, s.Og, cols, s.K, T.One, wg, col, T.Zero, tmp, threaded);
+                // [Og, count*OHW] back to NCHW.
+                for (var o = 0; o < s.Og; o++)
+                    for (var j = 0; j < count; j++)
+                        new ReadOnlySpan<T>(tmp + (long)o * cols + (long)j * s.Ohw, s.Ohw).CopyTo(new Span<T>(YGroup(y, s, n0 + j, gi) + (long)o * s.Ohw, s.Ohw));
             }
             if (b != null)
-                for (var o = 0; o < s.O; o++)
-                {
-                    var row = new Span<T>(y + ((long)n * s.O + o) * s.Ohw, s.Ohw);
-                    TensorPrimitives.Add(row, b[o], row);
-                }
+                for (var j = 0; j < count; j++)
+                    for (var o = 0; o < s.O; o++)
+                    {
+                        var row = new Span<T>(y + ((long)(n0 + j) * s.O + o) * s.Ohw, s.Ohw);
+                        TensorPrimitives.Add(row, b[o], row);
+                    }
         });
+    }
+
+    private static T* XGroup<T>(T* x, ConvShape s, int n, int group) where T : unmanaged => x + ((long)n * s.C + group * s.Cg) * s.H * s.W;
+
+    private static T* YGroup<T>(T* y, ConvShape s, int n, int group) where T : unmanaged => y + ((long)n * s.O + group * s.Og) * s.Ohw;
+
+    /// <summary>Gathers dy of images [n0, n0 + count), one group, as [Og, count*OHW] into <paramref name="dst"/>.</summary>
+    private static void GatherOutput<T>(T* dy, ConvShape s, int n0, int count, int group, T* dst) where T : unmanaged
+    {
+        var cols = count * s.Ohw;
+        for (var o = 0; o < s.Og; o++)
+            for (var j = 0; j < count; j++)
+                new ReadOnlySpan<T>(YGroup(dy, s, n0 + j, group) + (long)o * s.Ohw, s.Ohw).CopyTo(new Span<T>(dst + (long)o * cols + (long)j * s.Ohw, s.Ohw));
     }
 
     public override void ConvBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g)
@@ -114,17 +160,31 @@ public sealed unsafe partial class CpuBackend
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* dy = (T*)dyt.Pointer, w = (T*)wt.Pointer, dx = (T*)dxt.Pointer;
-        var pointwise = IsPointwise(s, g);
-        ForImages(s.N, (n, threaded) =>
+        if (UseDirect(s, g))
         {
-            var col = pointwise ? null : (T*)Scratch((long)s.K * s.Ohw * sizeof(T));
+            DirectBackwardData(dy, w, dx, s, g);
+            return;
+        }
+        var pointwise = IsPointwise(s, g);
+        ForChunks(s, (n0, count, threaded) =>
+        {
+            var cols = count * s.Ohw;
+            var direct = pointwise && count == 1;
+            var dcol = direct ? null : (T*)Scratch((long)(s.K + s.Og) * cols * sizeof(T));
+            var dyg = direct ? null : dcol + (long)s.K * cols;
             for (var gi = 0; gi < s.Groups; gi++)
             {
-                var dxg = dx + ((long)n * s.C + gi * s.Cg) * s.H * s.W;
-                var dyg = dy + ((long)n * s.O + gi * s.Og) * s.Ohw;
-                // dcol = W_g^T dy_g, then scattered back onto the image.
-                Gemm(true, false, s.K, s.Ohw, s.Og, T.One, w + (long)gi * s.Og * s.K, dyg, T.Zero, pointwise ? dxg : col, threaded);
-                if (!pointwise) Col2Im(col, s, g, dxg);
+                var wg = w + (long)gi * s.Og * s.K;
+                if (direct)
+                {
+                    Gemm(true, false, s.K, s.Ohw, s.Og, T.One, wg, YGroup(dy, s, n0, gi), T.Zero, XGroup(dx, s, n0, gi), threaded);
+                    continue;
+                }
+                var src = count == 1 ? YGroup(dy, s, n0, gi) : dyg;
+                if (count > 1) GatherOutput(dy, s, n0, count, gi, dyg);
+                // dcol = W_g^T dy_g, then scattered back onto each image.
+                Gemm(true, false, s.K, cols, s.Og, T.One, wg, src, T.Zero, dcol, threaded);
+                for (var j = 0; j < count; j++) Col2Im(dcol + (long)j * s.Ohw, cols, s, g, XGroup(dx, s, n0 + j, gi));
             }
         });
     }
@@ -145,34 +205,64 @@ public sealed unsafe partial class CpuBackend
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* x = (T*)xt.Pointer, dy = (T*)dyt.Pointer, dw = (T*)dwt.Pointer;
-        var count = dwt.Count;
-        var pointwise = IsPointwise(s, g);
-        // Each thread accumulates its images into its own partial sum; the partials are added at the end.
-        var chunks = s.N >= Threads ? Threads : 1;
-        var partials = new T[chunks][];
-        CpuParallel.For(s.N, Math.Max(1, s.N / chunks), (start, end) =>
+        var count = checked((int)dwt.Count);
+        if (UseDirect(s, g))
         {
-            var part = new T[count];
-            var threaded = chunks == 1;
-            fixed (T* acc = part)
+            var d0 = new Span<T>(dw, count);
+            if (T.IsZero(beta)) d0.Clear();
+            else if (beta != T.One) TensorPrimitives.Multiply(d0, beta, d0);
+            DirectBackwardFilter(x, dy, dw, s, g);
+            return;
+        }
+        var pointwise = IsPointwise(s, g);
+        // Each thread sums its chunks into a partial of its own; the partials are added at the end.
+        var partials = new System.Collections.Concurrent.ConcurrentDictionary<int, nint>();
+        ForChunks(s, (n0, images, threaded) =>
+        {
+            var part = (T*)partials.GetOrAdd(Environment.CurrentManagedThreadId, _ => (nint)CpuScratch.GetZeroed(CpuScratch.Partial, (long)count * sizeof(T)));
+            var cols = images * s.Ohw;
+            var direct = pointwise && images == 1;
+            var col = direct ? null : (T*)Scratch((long)(s.K + s.Og) * cols * sizeof(T));
+            var dyg = direct ? null : col + (long)s.K * cols;
+            var acc = part;
             {
-                var col = pointwise ? null : (T*)Scratch((long)s.K * s.Ohw * sizeof(T));
-                for (var n = (int)start; n < end; n++)
-                    for (var gi = 0; gi < s.Groups; gi++)
+                for (var gi = 0; gi < s.Groups; gi++)
+                {
+                    T* b, a;
+                    if (direct)
                     {
-                        var xg = x + ((long)n * s.C + gi * s.Cg) * s.H * s.W;
-                        if (!pointwise) Im2Col(xg, s, g, col);
-                        var dyg = dy + ((long)n * s.O + gi * s.Og) * s.Ohw;
-                        Gemm(false, true, s.Og, s.K, s.Ohw, T.One, dyg, pointwise ? xg : col, T.One, acc + (long)gi * s.Og * s.K, threaded);
+                        b = XGroup(x, s, n0, gi);
+                        a = YGroup(dy, s, n0, gi);
                     }
+                    else
+                    {
+                        for (var j = 0; j < images; j++) Im2Col(XGroup(x, s, n0 + j, gi), s, g, col + (long)j * s.Ohw, cols);
+                        if (images > 1) GatherOutput(dy, s, n0, images, gi, dyg);
+                        b = col;
+                        a = images == 1 ? YGroup(dy, s, n0, gi) : dyg;
+                    }
+                    var dwg = acc + (long)gi * s.Og * s.K;
+                    if (s.Og <= 32 && !direct)
+                    {
+                        // Few output channels: dW^T [K, Og] = col [K, cols] dy_g^T reads the big column matrix in place
+                        // and packs only dy_g, where dy_g col^T would pack (transpose) the whole column matrix.
+                        var t = (T*)CpuScratch.Get(CpuScratch.Transpose, (long)s.K * s.Og * sizeof(T));
+                        Gemm(false, true, s.K, s.Og, cols, T.One, b, a, T.Zero, t, threaded);
+                        for (var k = 0; k < s.K; k++)
+                            for (var o = 0; o < s.Og; o++) dwg[(long)o * s.K + k] += t[(long)k * s.Og + o];
+                    }
+                    else
+                    {
+                        // dW_g += dy_g [Og, cols] col^T [cols, K]
+                        Gemm(false, true, s.Og, s.K, cols, T.One, a, b, T.One, dwg, threaded);
+                    }
+                }
             }
-            lock (partials) partials[Array.IndexOf(partials, null)] = part;
         });
-        var d = new Span<T>(dw, checked((int)count));
+        var d = new Span<T>(dw, count);
         if (T.IsZero(beta)) d.Clear();
         else if (beta != T.One) TensorPrimitives.Multiply(d, beta, d);
-        foreach (var p in partials)
-            if (p is not null) TensorPrimitives.Add(d, p, d);
+        foreach (var p in partials.Values) TensorPrimitives.Add(d, new ReadOnlySpan<T>((T*)p, count), d);
     }
 
     public override void ConvBackwardBias(Tensor dy, Tensor db, double beta)
@@ -203,15 +293,6 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>Runs body(image, threadedGemm) for every image: images over threads, or the GEMM over threads when the batch is small.</summary>
-    private static void ForImages(int n, Action<int, bool> body)
-    {
-        if (n >= Threads && Threads > 1)
-            CpuParallel.For(n, 1, (s, e) => { for (var i = (int)s; i < e; i++) body(i, false); });
-        else
-            for (var i = 0; i < n; i++) body(i, true);
-    }
-
     private static void Gemm<T>(bool ta, bool tb, int m, int n, int k, T alpha, T* a, T* b, T beta, T* c, bool threaded)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -221,8 +302,8 @@ public sealed unsafe partial class CpuBackend
             GemmF64(ta, tb, m, n, k, double.CreateTruncating(alpha), (double*)a, (double*)b, double.CreateTruncating(beta), (double*)c);
     }
 
-    /// <summary>col[(c, kh, kw), (oh, ow)] = x[c, oh*s - p + kh*d, ow*s - p + kw*d], zero outside the image.</summary>
-    private static void Im2Col<T>(T* x, ConvShape s, Conv2dGeometry g, T* col) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>col[(c, kh, kw), (oh, ow)] = x[c, oh*s - p + kh*d, ow*s - p + kw*d], zero outside the image; rows of col are <paramref name="ld"/> apart.</summary>
+    private static void Im2Col<T>(T* x, ConvShape s, Conv2dGeometry g, T* col, long ld) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var row = col;
         for (var c = 0; c < s.Cg; c++)
@@ -242,24 +323,24 @@ public sealed unsafe partial class CpuBackend
                         }
                         var src = xc + ih * s.W;
                         var iw0 = kw * g.DilationW - g.PadW;
-                        if (g.StrideW == 1 && iw0 >= 0 && iw0 + s.OW <= s.W)
-                        {
-                            new ReadOnlySpan<T>(src + iw0, s.OW).CopyTo(new Span<T>(dst, s.OW));
-                            continue;
-                        }
-                        for (var ow = 0; ow < s.OW; ow++)
-                        {
-                            var iw = iw0 + ow * g.StrideW;
-                            dst[ow] = (uint)iw < (uint)s.W ? src[iw] : T.Zero;
-                        }
+                        // Output columns whose input column falls inside the image; the rest are padding.
+                        var lo = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
+                        var hi = Math.Min(s.OW, s.W - iw0 <= 0 ? 0 : (s.W - iw0 + g.StrideW - 1) / g.StrideW);
+                        lo = Math.Min(lo, hi);
+                        new Span<T>(dst, lo).Clear();
+                        new Span<T>(dst + hi, s.OW - hi).Clear();
+                        if (g.StrideW == 1)
+                            new ReadOnlySpan<T>(src + iw0 + lo, hi - lo).CopyTo(new Span<T>(dst + lo, hi - lo));
+                        else
+                            for (var ow = lo; ow < hi; ow++) dst[ow] = src[iw0 + ow * g.StrideW];
                     }
-                    row += s.Ohw;
+                    row += ld;
                 }
         }
     }
 
     /// <summary>The adjoint of <see cref="Im2Col{T}"/>: x is zeroed, then every column entry is added back to its pixel.</summary>
-    private static void Col2Im<T>(T* col, ConvShape s, Conv2dGeometry g, T* x) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Col2Im<T>(T* col, long ld, ConvShape s, Conv2dGeometry g, T* x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         new Span<T>(x, s.Cg * s.H * s.W).Clear();
         var row = col;
@@ -276,19 +357,20 @@ public sealed unsafe partial class CpuBackend
                         var src = row + oh * s.OW;
                         var dst = xc + ih * s.W;
                         var iw0 = kw * g.DilationW - g.PadW;
-                        if (g.StrideW == 1 && iw0 >= 0 && iw0 + s.OW <= s.W)
+                        var lo = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
+                        var hi = Math.Min(s.OW, s.W - iw0 <= 0 ? 0 : (s.W - iw0 + g.StrideW - 1) / g.StrideW);
+                        if (hi <= lo) continue;
+                        if (g.StrideW == 1)
                         {
-                            var d = new Span<T>(dst + iw0, s.OW);
-                            TensorPrimitives.Add(d, new ReadOnlySpan<T>(src, s.OW), d);
-                            continue;
+                            var d = new Span<T>(dst + iw0 + lo, hi - lo);
+                            TensorPrimitives.Add(d, new ReadOnlySpan<T>(src + lo, hi - lo), d);
                         }
-                        for (var ow = 0; ow < s.OW; ow++)
+                        else
                         {
-                            var iw = iw0 + ow * g.StrideW;
-                            if ((uint)iw < (uint)s.W) dst[iw] += src[ow];
+                            for (var ow = lo; ow < hi; ow++) dst[iw0 + ow * g.StrideW] += src[ow];
                         }
                     }
-                    row += s.Ohw;
+                    row += ld;
                 }
         }
     }

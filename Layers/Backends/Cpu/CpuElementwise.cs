@@ -252,8 +252,18 @@ public sealed unsafe partial class CpuBackend
 
     private static void TanhBackwardT<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // dx = dy * (1 - y*y) = dy - dy*y*y, computed without a temporary.
-        for (var i = 0; i < y.Length; i++) dx[i] = dy[i] * (T.One - y[i] * y[i]);
+        // dx = dy * (1 - y*y), a vector at a time.
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<T>.One;
+            for (; i + Vector<T>.Count <= y.Length; i += Vector<T>.Count)
+            {
+                var vy = new Vector<T>(y.Slice(i));
+                (new Vector<T>(dy.Slice(i)) * (one - vy * vy)).CopyTo(dx.Slice(i));
+            }
+        }
+        for (; i < y.Length; i++) dx[i] = dy[i] * (T.One - y[i] * y[i]);
     }
 
     private delegate void UnaryKernel<T>(ReadOnlySpan<T> x, Span<T> y);

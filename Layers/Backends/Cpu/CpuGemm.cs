@@ -139,9 +139,47 @@ public sealed unsafe partial class CpuBackend
                 if (j0 < j1) GemmBlock(ta, tb, m, n, k, alpha, a, b, beta, c, 0, m, j0, j1);
             });
         }
+        else if (k >= 1024 * threads && (long)m * n <= 1 << 16)
+        {
+            // C is small and the sum is long (a weight gradient over a whole batch): split the sum, add the parts.
+            var parts = new nint[threads];
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                var p0 = (int)((long)k * t / threads);
+                var p1 = (int)((long)k * (t + 1) / threads);
+                var pc = (float*)CpuScratch.Get(CpuScratch.GemmPart, (long)m * n * sizeof(float));
+                parts[t] = (nint)pc;
+                {
+                    var aPart = ta ? a + (long)p0 * m : a + p0;
+                    var bPart = tb ? b + p0 : b + (long)p0 * n;
+                    GemmStrided(ta, tb, m, n, p1 - p0, alpha, aPart, ta ? m : k, bPart, tb ? k : n, pc);
+                }
+            });
+            var cs = new Span<float>(c, m * n);
+            if (beta == 0) cs.Clear();
+            else if (beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(cs, beta, cs);
+            foreach (var part in parts) System.Numerics.Tensors.TensorPrimitives.Add(cs, new ReadOnlySpan<float>((float*)part, m * n), cs);
+        }
         else
         {
             GemmBlock(ta, tb, m, n, k, alpha, a, b, beta, c, 0, m, 0, n);
+        }
+    }
+
+    /// <summary>
+    /// C = alpha op(A) op(B) for a slice of the K dimension whose operands keep the row strides (lda, ldb) of
+    /// the whole matrices: the slice is copied to contiguous scratch, then multiplied on one thread.
+    /// </summary>
+    private static void GemmStrided(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float* c)
+    {
+        var pa = (float*)CpuScratch.Get(CpuScratch.GemmA, (long)m * k * sizeof(float));
+        var pb = (float*)CpuScratch.Get(CpuScratch.GemmB, (long)k * n * sizeof(float));
+        {
+            var (aRows, aCols) = ta ? (k, m) : (m, k);
+            for (var r = 0; r < aRows; r++) new ReadOnlySpan<float>(a + (long)r * lda, aCols).CopyTo(new Span<float>(pa + (long)r * aCols, aCols));
+            var (bRows, bCols) = tb ? (n, k) : (k, n);
+            for (var r = 0; r < bRows; r++) new ReadOnlySpan<float>(b + (long)r * ldb, bCols).CopyTo(new Span<float>(pb + (long)r * bCols, bCols));
+            GemmBlock(ta, tb, m, n, k, alpha, pa, pb, 0, c, 0, m, 0, n);
         }
     }
 

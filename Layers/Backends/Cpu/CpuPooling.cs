@@ -122,6 +122,36 @@ public sealed unsafe partial class CpuBackend
         T* x = (T*)xt.Pointer, y = (T*)yt.Pointer;
         var hw = s.H * s.W;
         var ohw = s.OH * s.OW;
+        if (g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 } && s.OH * 2 <= s.H && s.OW * 2 <= s.W)
+        {
+            // The common 2x2 window (LeNet's subsampling): no divisor bookkeeping, no bounds.
+            var quarter = T.CreateTruncating(0.25);
+            ForPlanes((long)s.N * s.C, hw, p =>
+            {
+                var xp = x + p * hw;
+                var yp = y + p * ohw;
+                if (backward) new Span<T>(xp, hw).Clear();
+                for (var oh = 0; oh < s.OH; oh++)
+                {
+                    var r0 = xp + 2 * oh * s.W;
+                    var r1 = r0 + s.W;
+                    var yr = yp + oh * s.OW;
+                    for (var ow = 0; ow < s.OW; ow++)
+                    {
+                        if (backward)
+                        {
+                            var v = yr[ow] * quarter;
+                            r0[2 * ow] = v; r0[2 * ow + 1] = v; r1[2 * ow] = v; r1[2 * ow + 1] = v;
+                        }
+                        else
+                        {
+                            yr[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) * quarter;
+                        }
+                    }
+                }
+            });
+            return;
+        }
         ForPlanes((long)s.N * s.C, hw, p =>
         {
             var xp = x + p * hw;
