@@ -6,7 +6,7 @@ OUT := out
 DATA ?= /usr/share/datasets/fashion-mnist
 TESTS := Tests/bin/$(CONFIG)/net10.0/NativeNets.Tests
 
-.PHONY: build run test bench data clean
+.PHONY: build run test bench data fixtures clean
 
 ## build: compile everything; the command line lands in out/nativenets
 build:
@@ -31,6 +31,11 @@ test:
 bench: build data
 	$(DOTNET) build Bench/NativeNets.Bench.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	Bench/bin/$(CONFIG)/net10.0/NativeNets.Bench --data "$(DATA)" --results Bench/RESULTS.md
+
+## fixtures: regenerate the PyTorch parity fixtures (needs Debian's python3-torch and python3-torchvision)
+fixtures:
+	@/usr/bin/python3 -c "import torch, torchvision" 2>/dev/null || { echo "make fixtures needs PyTorch: sudo apt-get install python3-torch python3-torchvision" >&2; exit 1; }
+	/usr/bin/python3 Tests/Fixtures/generate.py
 
 clean:
 	rm -rf $(OUT) */bin */obj Nets/Cli/bin Nets/Cli/obj

@@ -21,7 +21,7 @@ public static class Zoo
         "linear-svm" => new TrainOptions { Epochs = 10, LearningRate = 0.002, WeightDecay = 1e-3, LrStepEpochs = 7 },
         "two-layer" => new TrainOptions { Epochs = 20, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 15 },
         "three-layer" => new TrainOptions { Epochs = 20, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 15 },
-        "lenet5" => new TrainOptions { Epochs = 15, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 10 },
+        "lenet5" => new TrainOptions { Epochs = 20, LearningRate = 0.05, WeightDecay = 5e-4, LrStepEpochs = 14 },
         _ when Architectures.Architectures.Names.Contains(model) => new TrainOptions { Epochs = 15, BatchSize = 128, LearningRate = 0.1, WeightDecay = 5e-4, LrStepEpochs = 10 },
         _ => throw UnknownModel(model),
     };

@@ -59,6 +59,29 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void ParamsPrintsTorchvisionsCount()
+    {
+        var (code, stdout, _) = Run("params", "--model", "resnet18", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal("resnet18", doc.RootElement.GetProperty("model").GetString());
+        Assert.Equal(11_689_512, doc.RootElement.GetProperty("parameters").GetInt64());
+    }
+
+    [Fact]
+    public void TrainsACnnAndSavesItsWeights()
+    {
+        var weights = Path.Combine(_dir.Path, "resnet20.safetensors");
+        var (code, stdout, _) = Run("train", "--model", "resnet20", "--data", _dir.Path, "--epochs", "1", "--batch", "50", "--save", weights, "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(Assert.Single(Lines(stdout)));
+        Assert.Equal("resnet20", doc.RootElement.GetProperty("model").GetString());
+        Assert.True(File.Exists(weights));
+        using var model = NativeNets.Nets.Architectures.Architectures.Create("resnet20", new() { Classes = 10, InChannels = 1 });
+        NativeNets.Nets.Weights.StateDict.Load(model.Network, weights);
+    }
+
+    [Fact]
     public void BadDataGivesOneClearErrorAndExitCodeOne()
     {
         File.WriteAllBytes(Path.Combine(_dir.Path, "train-labels-idx1-ubyte.gz"), [0x1F, 0x8B, 8, 0, 0, 0]);
