@@ -45,10 +45,11 @@ internal static class CpuBenchmarks
     }
 
     /// <summary>Training images/s: one warm-up epoch, then the median of <paramref name="runs"/> timed epochs (as the peer script does).</summary>
-    public static (double ImagesPerSecond, double TestAccuracy) TrainThroughput(string model, LabeledImages train, LabeledImages test, int runs, int batch = 256)
+    public static (double ImagesPerSecond, double TestAccuracy) TrainThroughput(string model, LabeledImages train, LabeledImages test, int runs,
+        int batch = 256, bool smallStem = false)
     {
         var options = Zoo.DefaultOptions(model) with { Epochs = runs + 1, BatchSize = batch, LrStepEpochs = 0 };
-        using var c = Zoo.Create(model, options, Device.Cpu);
+        using var c = Zoo.Create(model, options, Device.Cpu, smallStem: smallStem);
         var rates = new List<double>();
         c.OnEpoch = r => { if (r.Epoch > 1) rates.Add(r.Images / r.Seconds); };
         c.Train(train);

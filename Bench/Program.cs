@@ -73,7 +73,35 @@ static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, 
             $"median of {runs} epochs after one warm-up; test accuracy after {runs + 1} epochs {testAcc:F4}"));
     }
 
+    AnsiConsole.WriteLine("training lenet5 ...");
+    {
+        var (ips, testAcc) = CpuBenchmarks.TrainThroughput("lenet5", train, test, runs);
+        var pr = peers.Best("train", "train_images_per_second", "lenet5");
+        rows.Add(new("train lenet5 (1x28x28, tanh, avg-pool), batch 256", "images/s", ips, PeerValue(pr, "train_images_per_second"), PeerName(pr),
+            $"median of {runs} epochs after one warm-up; test accuracy after {runs + 1} epochs {testAcc:F4}"));
+    }
+    AnsiConsole.WriteLine("training resnet18, small stem ...");
+    using (var slice = train.Take(1280))
+    using (var testSlice = test.Take(1000))
+    {
+        var (ips, _) = CpuBenchmarks.TrainThroughput("resnet18", slice, testSlice, runs, batch: 64, smallStem: true);
+        var pr = peers.Best("train", "train_images_per_second", "resnet18-small");
+        rows.Add(new("train resnet18 (3x3 stem, no max-pool, 28 px), batch 64", "images/s", ips, PeerValue(pr, "train_images_per_second"), PeerName(pr),
+            $"median of {runs} runs of 1,280 images after one warm-up run"));
+    }
+
     var profile = CpuBenchmarks.TwoLayerProfile(train);
+    var cnnProfiles = new List<(string Title, List<LayerProfiler.Row> Rows)>();
+    foreach (var (arch, batch, small) in new[] { ("lenet5", 256, false), ("resnet18", 64, true) })
+    {
+        using var model = NativeNets.Nets.Architectures.Architectures.Create(arch, new() { Classes = 10, InChannels = 1, SmallStem = small });
+        model.Network.SkipInputGradient();
+        using var xb = new NativeNets.Tensors.Tensor([batch, 1, 28, 28]);
+        using var yb = NativeNets.Tensors.Tensor.FromArray(train.Labels[..batch], batch);
+        using var first = train.Take(batch);
+        first.Images.Backend.ScaleShift(first.Images, xb, 1 / 255.0, 0);
+        cnnProfiles.Add(($"{arch}{(small ? " (small stem)" : "")}, batch {batch}, training step", LayerProfiler.Profile(model.Network, xb, yb, arch == "lenet5" ? 20 : 3)));
+    }
 
     var table = new Table().AddColumns("workload", "NativeNets", "peer", "ratio", "peer run", "note");
     foreach (var r in rows)
@@ -102,6 +130,13 @@ static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, 
         md.AppendLine().AppendLine("Per-layer profile of one two-layer (784-100-10) training step at batch 256:").AppendLine();
         md.AppendLine("| part | µs per call |").AppendLine("|---|---:|");
         foreach (var (part, us) in profile) md.AppendLine(string.Create(inv, $"| {part} | {us:F1} |"));
+        foreach (var (title, prows) in cnnProfiles)
+        {
+            md.AppendLine().AppendLine($"Per-layer profile, {title} (each layer timed alone on its real input; the first layer computes no input gradient):").AppendLine();
+            md.AppendLine("| layer | kind | output | forward µs | backward µs |").AppendLine("|---|---|---|---:|---:|");
+            foreach (var r in prows) md.AppendLine(string.Create(inv, $"| {r.Layer} | {r.Kind} | {r.Output} | {r.ForwardMicroseconds:F0} | {r.BackwardMicroseconds:F0} |"));
+            md.AppendLine(string.Create(inv, $"| total | | | {prows.Sum(r => r.ForwardMicroseconds):F0} | {prows.Sum(r => r.BackwardMicroseconds):F0} |"));
+        }
         md.AppendLine();
         var tmp = resultsPath + ".tmp";
         File.WriteAllText(tmp, md.ToString());

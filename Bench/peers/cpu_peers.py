@@ -19,9 +19,9 @@ from sklearn.neighbors import KNeighborsClassifier
 TORCH_THREADS = 2
 torch.set_num_threads(TORCH_THREADS)
 MEAN, STD = 0.2860, 0.3530
-TRAIN_MODELS = ["linear-softmax", "linear-svm", "two-layer", "three-layer", "lenet5"]
+TRAIN_MODELS = ["linear-softmax", "linear-svm", "two-layer", "three-layer", "lenet5", "resnet18-small"]
 ALL = ["knn-sklearn", "knn-cdist"] + TRAIN_MODELS
-DEFAULT = [w for w in ALL if w != "lenet5"]
+DEFAULT = [w for w in ALL if w not in ("lenet5", "resnet18-small")]
 TORCH_PEER = "pytorch " + torch.__version__
 
 
@@ -146,6 +146,14 @@ def build_model(name, hidden2, hidden3):
             nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Flatten(),
             nn.Linear(400, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(),
             nn.Linear(84, 10)), ce, True
+    if name == "resnet18-small":
+        # torchvision's ResNet-18 with the small-input stem NativeNets' `--stem small` builds:
+        # a 3x3 stride-1 first convolution on one channel and no max-pool.
+        import torchvision
+        m = torchvision.models.resnet18(num_classes=10)
+        m.conv1 = nn.Conv2d(1, 64, 3, 1, 1, bias=False)
+        m.maxpool = nn.Identity()
+        return m, ce, True
     raise ValueError(name)
 
 
@@ -183,9 +191,10 @@ def train(name, args, xtr_np, ytr_np, xte_np, yte_np):
             loss = step(xs[s * b:(s + 1) * b], ys[s * b:(s + 1) * b])
         times.append(time.perf_counter() - t0)
         log(f"  {name} run {r + 1}: {steps * b / times[-1]:.0f} img/s, loss {loss.item():.4f}")
-    model.eval()  # untimed sanity check on the test set
+    model.eval()  # untimed sanity check on (part of) the test set
+    n_test = 1000 if name == "resnet18-small" else len(xte_np)
     with torch.no_grad():
-        acc = (model(normalise(xte_np, conv)).argmax(1).numpy() == yte_np).mean()
+        acc = (model(normalise(xte_np[:n_test], conv)).argmax(1).numpy() == yte_np[:n_test]).mean()
     images = steps * b
     med = statistics.median(times)
     emit({"peer": TORCH_PEER, "workload": "train", "model": name, "batch": b,
@@ -202,6 +211,8 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--train-limit", type=int, default=0, help="training images per epoch (0 = all)")
     ap.add_argument("--hidden2", type=int, default=100)
+    ap.add_argument("--resnet-batch", type=int, default=64)
+    ap.add_argument("--resnet-images", type=int, default=1280, help="images per timed resnet18-small run")
     ap.add_argument("--hidden3", default="256,128")
     args = ap.parse_args()
     args.hidden3 = [int(v) for v in args.hidden3.split(",")]
@@ -229,6 +240,12 @@ def main():
     n = args.train_limit or len(xtr)
     for name in TRAIN_MODELS:
         if name in only:
+            if name == "resnet18-small":
+                # ~80 img/s: a whole epoch would take 12 minutes; time a slice of it at batch 64.
+                sub = argparse.Namespace(**{**vars(args), "batch": args.resnet_batch})
+                log(f"train {name}, {args.resnet_images} images/run, batch {args.resnet_batch}")
+                train(name, sub, xtr[:args.resnet_images], ytr[:args.resnet_images], xte, yte)
+                continue
             log(f"train {name}, {n} images/epoch, batch {args.batch}")
             train(name, args, xtr[:n], ytr[:n], xte, yte)
 
