@@ -41,6 +41,16 @@ public class CnnGradientTests
         GradientChecker.CheckLayer(layer, x);
     }
 
+    [Fact]
+    public void Conv2dWhoseKernelCoversTheInputIsAFullyConnectedLayer()
+    {
+        var rng = new Rng(42);
+        using var layer = new Conv2d(4, 5, 3, rng: rng, dtype: DType.F64); // fan-in 36: past the direct kernel
+        using var x = GradientChecker.RandomTensor(rng, -1, 1, 3, 4, 3, 3);
+        GradientChecker.CheckLayer(layer, x);
+        Assert.Equal(new[] { 3, 5, 1, 1 }, layer.Forward(x).Shape);
+    }
+
     [Theory]
     [InlineData(2, 2, 0, false)]
     [InlineData(3, 2, 0, true)]

@@ -39,20 +39,30 @@ public sealed unsafe partial class CpuBackend
         return new ConvShape(n, c, h, wd, o, w[2], w[3], oh, ow, g.Groups);
     }
 
+    /// <summary>A kernel that covers the whole unpadded input (LeNet's C5): the convolution is a fully connected layer on [N, C*H*W].</summary>
+    private static bool IsFullyConnected(ConvShape s, Conv2dGeometry g) =>
+        s.Groups == 1 && s.OH == 1 && s.OW == 1 && s.KH == s.H && s.KW == s.W && g.PadH == 0 && g.PadW == 0;
+
     private static bool IsPointwise(ConvShape s, Conv2dGeometry g) =>
         s.KH == 1 && s.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
 
     // Images are taken in chunks: one GEMM per chunk and group covers G images side by side ([K, G*OH*OW]
-    // columns), so that small feature maps (LeNet's, a ResNet's last stage) still make GEMMs worth threading,
-    // while the column matrix of a chunk stays near L2's size. Chunks go to threads when there are enough of
-    // them; otherwise one chunk at a time runs on the threaded GEMM.
+    // columns). A chunk's column matrix aims at L2's size, but never gives the GEMM fewer than MinColumns columns
+    // (its N, or its K for the weight gradient): small feature maps (LeNet's, a ResNet's last stage) would otherwise
+    // make GEMMs too thin to run near peak. Chunks go to threads when there are enough of them; otherwise one chunk
+    // at a time runs on the threaded GEMM.
     private const long ColumnBudget = 1 << 19; // floats in one chunk's column matrix (2 MB in F32)
+    private const int MinColumns = 1024;
+    private const long ColumnCap = 1 << 24;    // floats: no chunk's column matrix beyond 64 MB
 
     private static int ChunkImages(ConvShape s)
     {
-        var perImage = (long)s.K * s.Ohw;
-        var g = (int)Math.Clamp(ColumnBudget / Math.Max(1, perImage), 1, s.N);
-        if ((s.N + g - 1) / g < Threads && s.N >= Threads) g = (s.N + Threads - 1) / Threads;
+        var perImage = Math.Max(1L, (long)s.K * s.Ohw);
+        var byBudget = ColumnBudget / perImage;
+        var byColumns = (MinColumns + s.Ohw - 1) / s.Ohw;
+        var g = (int)Math.Clamp(Math.Min(Math.Max(byBudget, byColumns), ColumnCap / perImage), 1, s.N);
+        if ((s.N + g - 1) / g < Threads && s.N >= Threads && (long)((s.N + Threads - 1) / Threads) * s.Ohw >= MinColumns)
+            g = (s.N + Threads - 1) / Threads;
         return g;
     }
 
@@ -92,6 +102,18 @@ public sealed unsafe partial class CpuBackend
         if (UseDirect(s, g))
         {
             DirectForward(x, w, b, y, s, g);
+            return;
+        }
+        if (IsFullyConnected(s, g))
+        {
+            // y [N, O] = x [N, K] W^T
+            Gemm(false, true, s.N, s.O, s.K, T.One, x, w, T.Zero, y, true);
+            if (b != null)
+                for (var n = 0; n < s.N; n++)
+                {
+                    var row = new Span<T>(y + (long)n * s.O, s.O);
+                    TensorPrimitives.Add(row, new ReadOnlySpan<T>(b, s.O), row);
+                }
             return;
         }
         var pointwise = IsPointwise(s, g);
@@ -165,6 +187,12 @@ public sealed unsafe partial class CpuBackend
             DirectBackwardData(dy, w, dx, s, g);
             return;
         }
+        if (IsFullyConnected(s, g))
+        {
+            // dx [N, K] = dy [N, O] W
+            Gemm(false, false, s.N, s.K, s.O, T.One, dy, w, T.Zero, dx, true);
+            return;
+        }
         var pointwise = IsPointwise(s, g);
         ForChunks(s, (n0, count, threaded) =>
         {
@@ -212,6 +240,12 @@ public sealed unsafe partial class CpuBackend
             if (T.IsZero(beta)) d0.Clear();
             else if (beta != T.One) TensorPrimitives.Multiply(d0, beta, d0);
             DirectBackwardFilter(x, dy, dw, s, g);
+            return;
+        }
+        if (IsFullyConnected(s, g))
+        {
+            // dW [O, K] = beta dW + dy^T [O, N] x [N, K]
+            Gemm(true, false, s.O, s.K, s.N, T.One, dy, x, beta, dw, true);
             return;
         }
         var pointwise = IsPointwise(s, g);

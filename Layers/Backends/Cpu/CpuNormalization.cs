@@ -44,30 +44,30 @@ public sealed unsafe partial class CpuBackend
         var m = (double)s.N * s.HW;
         CpuParallel.For(s.C, 1, (c0, c1) =>
         {
+            var centred = (T*)CpuScratch.Get(CpuScratch.Transpose, (long)s.HW * sizeof(T));
+            var cs = new Span<T>(centred, s.HW);
             for (var c = (int)c0; c < c1; c++)
             {
+                // Plane sums in T (vectorised), planes added in double.
                 double sum = 0;
                 for (var n = 0; n < s.N; n++)
                     sum += double.CreateTruncating(TensorPrimitives.Sum(new ReadOnlySpan<T>(x + ((long)n * s.C + c) * s.HW, s.HW)));
                 var mean = sum / m;
+                var mu = T.CreateTruncating(mean);
                 double sq = 0;
                 for (var n = 0; n < s.N; n++)
                 {
-                    var p = x + ((long)n * s.C + c) * s.HW;
-                    for (var i = 0; i < s.HW; i++)
-                    {
-                        var d = double.CreateTruncating(p[i]) - mean;
-                        sq += d * d;
-                    }
+                    // Squares of x - mean, not x^2 - mean^2: no cancellation when |mean| is large against the spread.
+                    TensorPrimitives.Subtract(new ReadOnlySpan<T>(x + ((long)n * s.C + c) * s.HW, s.HW), mu, cs);
+                    sq += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(cs));
                 }
                 var variance = sq / m;
                 var invStd = 1.0 / Math.Sqrt(variance + eps);
-                sm[c] = T.CreateTruncating(mean);
+                sm[c] = mu;
                 si[c] = T.CreateTruncating(invStd);
                 rm[c] = T.CreateTruncating((1 - momentum) * double.CreateTruncating(rm[c]) + momentum * mean);
                 rv[c] = T.CreateTruncating((1 - momentum) * double.CreateTruncating(rv[c]) + momentum * variance * m / (m - 1));
                 var scale = T.CreateTruncating(double.CreateTruncating(gamma[c]) * invStd);
-                var mu = T.CreateTruncating(mean);
                 for (var n = 0; n < s.N; n++)
                 {
                     // (x - mean) * scale + beta: subtracting first keeps precision when |mean| is large against the spread.
@@ -161,36 +161,42 @@ public sealed unsafe partial class CpuBackend
         var m = (double)s.N * s.HW;
         CpuParallel.For(s.C, 1, (c0, c1) =>
         {
+            var centred = (T*)CpuScratch.Get(CpuScratch.Transpose, (long)s.HW * sizeof(T));
+            var cs = new Span<T>(centred, s.HW);
             for (var c = (int)c0; c < c1; c++)
             {
                 var mu = double.CreateTruncating(mean[c]);
                 var istd = double.CreateTruncating(invStd[c]);
-                double sumDy = 0, sumDyXhat = 0;
+                // sum(dy) and sum(dy * (x - mean)), plane by plane in T (vectorised), planes added in double.
+                double sumDy = 0, sumDyCentred = 0;
                 for (var n = 0; n < s.N; n++)
                 {
                     var off = ((long)n * s.C + c) * s.HW;
-                    for (var i = 0; i < s.HW; i++)
-                    {
-                        var g = double.CreateTruncating(dy[off + i]);
-                        sumDy += g;
-                        sumDyXhat += g * (double.CreateTruncating(x[off + i]) - mu) * istd;
-                    }
+                    var d = new ReadOnlySpan<T>(dy + off, s.HW);
+                    sumDy += double.CreateTruncating(TensorPrimitives.Sum(d));
+                    TensorPrimitives.Subtract(new ReadOnlySpan<T>(x + off, s.HW), mean[c], cs);
+                    sumDyCentred += double.CreateTruncating(TensorPrimitives.Dot(d, cs));
                 }
+                var sumDyXhat = istd * sumDyCentred;
                 dgamma[c] += T.CreateTruncating(sumDyXhat);
                 dbeta[c] += T.CreateTruncating(sumDy);
+                // dx = k (dy - [training] (sumDy + x^ sumDyXhat) / M) = a dy + b x + c0, with per-channel a, b, c0.
                 var k = double.CreateTruncating(gamma[c]) * istd;
+                var a = T.CreateTruncating(k);
+                var b = training ? T.CreateTruncating(-k * sumDyXhat * istd / m) : T.Zero;
+                var c0v = training ? T.CreateTruncating(-k * sumDy / m + k * sumDyXhat * istd * mu / m) : T.Zero;
                 for (var n = 0; n < s.N; n++)
                 {
                     var off = ((long)n * s.C + c) * s.HW;
-                    for (var i = 0; i < s.HW; i++)
+                    var dxr = new Span<T>(dx + off, s.HW);
+                    if (training)
                     {
-                        var g = double.CreateTruncating(dy[off + i]);
-                        if (training)
-                        {
-                            var xhat = (double.CreateTruncating(x[off + i]) - mu) * istd;
-                            g -= (sumDy + xhat * sumDyXhat) / m;
-                        }
-                        dx[off + i] = T.CreateTruncating(k * g);
+                        Affine(new ReadOnlySpan<T>(x + off, s.HW), b, c0v, dxr);
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(dy + off, s.HW), a, dxr, dxr);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Multiply(new ReadOnlySpan<T>(dy + off, s.HW), a, dxr);
                     }
                 }
             }
