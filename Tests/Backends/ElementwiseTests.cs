@@ -48,6 +48,27 @@ public class ElementwiseTests
     }
 
     [Fact]
+    public void F32TanhIsWithinFourTenMillionthsEverywhere()
+    {
+        var n = 2_400_001;
+        var xs = new float[n];
+        for (var i = 0; i < n; i++) xs[i] = -12f + 24f * i / (n - 1);
+        using var x = Tensor.FromArray(xs, n);
+        using var y = Tensor.Zeros(n);
+        Cpu.Tanh(x, y);
+        var got = y.ToArray<float>();
+        double worst = 0;
+        for (var i = 0; i < n; i++) worst = Math.Max(worst, Math.Abs(got[i] - Math.Tanh(xs[i])));
+        Assert.True(worst < 4e-7, $"max error {worst:E2}");
+        using var special = Tensor.FromArray(new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-20f, -0f }, 5);
+        using var out5 = Tensor.Zeros(5);
+        Cpu.Tanh(special, out5);
+        var r = out5.ToArray<float>();
+        Assert.True(float.IsNaN(r[0]));
+        Assert.Equal(new[] { 1f, -1f, 1e-20f }, r[1..4]);
+    }
+
+    [Fact]
     public void ScaleShiftConvertsBytesToNormalisedFloats()
     {
         var bytes = Enumerable.Range(0, 37).Select(i => (byte)(i * 7)).ToArray();

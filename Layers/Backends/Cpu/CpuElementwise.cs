@@ -242,7 +242,49 @@ public sealed unsafe partial class CpuBackend
 
     public override void Tanh(Tensor x, Tensor y)
     {
-        Unary(nameof(Tanh), x, y, static (s, d) => TensorPrimitives.Tanh(s, d), static (s, d) => TensorPrimitives.Tanh(s, d));
+        Unary(nameof(Tanh), x, y, TanhF32, static (s, d) => TensorPrimitives.Tanh(s, d));
+    }
+
+    /// <summary>
+    /// tanh in F32 as a [13/6] rational function on [-7.9, 7.9] (Eigen's, as TensorFlow uses): within 4e-7 of the true
+    /// value everywhere, about four times faster than a vectorised exp-based tanh; LeNet's first tanh is a tenth of its step.
+    /// </summary>
+    private static void TanhF32(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            TensorPrimitives.Tanh(x, y);
+            return;
+        }
+        var i = 0;
+        for (; i + 16 <= x.Length; i += 16)
+            TanhRational(Vector512.Create(x.Slice(i, 16))).CopyTo(y.Slice(i, 16));
+        for (; i < x.Length; i++) y[i] = TanhRational(Vector512.Create(x[i])).ToScalar();
+    }
+
+    private static Vector512<float> TanhRational(Vector512<float> x)
+    {
+        var c = Vector512.Create(7.90531110763549805f);
+        var xc = Vector512.Min(Vector512.Max(x, -c), c);
+        var x2 = xc * xc;
+        var p = Vector512.Create(-2.76076847742355e-16f);
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(2.00018790482477e-13f));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(-8.60467152213735e-11f));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(5.12229709037114e-08f));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(1.48572235717979e-05f));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(6.37261928875436e-04f));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(4.89352455891786e-03f));
+        p *= xc;
+        var q = Vector512.Create(1.19825839466702e-06f);
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(1.18534705686654e-04f));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(2.26843463243900e-03f));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(4.89352518554385e-03f));
+        // Below 4e-4 tanh(x) is x to float precision; NaN stays NaN through the min/max only if kept here.
+        var tiny = Vector512.LessThan(Vector512.Abs(x), Vector512.Create(0.0004f));
+        var r = Vector512.ConditionalSelect(tiny, x, p / q);
+        // Past 9, tanh rounds to +-1 in float (the clamped rational stops at 1 - 2.4e-7).
+        r = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Abs(x), Vector512.Create(9f)), Vector512.CopySign(Vector512<float>.One, x), r);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), r, x);
     }
 
     public override void TanhBackward(Tensor y, Tensor dy, Tensor dx)
