@@ -172,20 +172,7 @@ public sealed unsafe partial class CpuBackend
                     w0 = Math.Max(w0, 0);
                     w1 = Math.Min(w1, s.W);
                     if (!g.CountIncludePad) divisor = (h1 - h0) * (w1 - w0);
-                    var inv = T.One / T.CreateChecked(Math.Max(divisor, 1));
-                    if (backward)
-                    {
-                        var share = yp[oh * s.OW + ow] * inv;
-                        for (var ih = h0; ih < h1; ih++)
-                            for (var iw = w0; iw < w1; iw++) xp[ih * s.W + iw] += share;
-                    }
-                    else
-                    {
-                        var sum = T.Zero;
-                        for (var ih = h0; ih < h1; ih++)
-                            for (var iw = w0; iw < w1; iw++) sum += xp[ih * s.W + iw];
-                        yp[oh * s.OW + ow] = sum * inv;
-                    }
+                    AverageWindow(xp, s.W, h0, h1, w0, w1, yp + oh * s.OW + ow, T.One / T.CreateChecked(Math.Max(divisor, 1)), backward);
                 }
             }
         });
@@ -232,22 +219,29 @@ public sealed unsafe partial class CpuBackend
                 {
                     var w0 = ow * s.W / s.OW;
                     var w1 = ((ow + 1) * s.W + s.OW - 1) / s.OW;
-                    var inv = T.One / T.CreateChecked((h1 - h0) * (w1 - w0));
-                    if (backward)
-                    {
-                        var share = yp[oh * s.OW + ow] * inv;
-                        for (var ih = h0; ih < h1; ih++)
-                            for (var iw = w0; iw < w1; iw++) xp[ih * s.W + iw] += share;
-                    }
-                    else
-                    {
-                        var sum = T.Zero;
-                        for (var ih = h0; ih < h1; ih++)
-                            for (var iw = w0; iw < w1; iw++) sum += xp[ih * s.W + iw];
-                        yp[oh * s.OW + ow] = sum * inv;
-                    }
+                    AverageWindow(xp, s.W, h0, h1, w0, w1, yp + oh * s.OW + ow, T.One / T.CreateChecked((h1 - h0) * (w1 - w0)), backward);
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// One averaging window of a plane x (row length w), rows [h0, h1) and columns [w0, w1): forward writes the mean
+    /// (sum times inv) to *y; backward spreads *y times inv over the window.
+    /// </summary>
+    private static void AverageWindow<T>(T* x, int w, int h0, int h1, int w0, int w1, T* y, T inv, bool backward)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (backward)
+        {
+            var share = *y * inv;
+            for (var ih = h0; ih < h1; ih++)
+                for (var iw = w0; iw < w1; iw++) x[ih * w + iw] += share;
+            return;
+        }
+        var sum = T.Zero;
+        for (var ih = h0; ih < h1; ih++)
+            for (var iw = w0; iw < w1; iw++) sum += x[ih * w + iw];
+        *y = sum * inv;
     }
 }
