@@ -276,10 +276,11 @@ public sealed unsafe partial class CpuBackend
                         a = images == 1 ? YGroup(dy, s, n0, gi) : dyg;
                     }
                     var dwg = acc + (long)gi * s.Og * s.K;
-                    if (s.Og <= 32 && !direct)
+                    if (!direct)
                     {
-                        // Few output channels: dW^T [K, Og] = col [K, cols] dy_g^T reads the big column matrix in place
-                        // and packs only dy_g, where dy_g col^T would pack (transpose) the whole column matrix.
+                        // dW^T [K, Og] = col [K, cols] dy_g^T reads the big column matrix in place and packs only dy_g,
+                        // where dy_g col^T would pack (transpose) the whole column matrix: 1.2-2.7x faster measured
+                        // on ResNet-18's and LeNet-5's shapes; the transpose back is K x Og, small beside the product.
                         var t = (T*)CpuScratch.Get(CpuScratch.Transpose, (long)s.K * s.Og * sizeof(T));
                         Gemm(false, true, s.K, s.Og, cols, T.One, b, a, T.Zero, t, threaded);
                         for (var k = 0; k < s.K; k++)
