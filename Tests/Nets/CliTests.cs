@@ -82,6 +82,14 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void AskingForCudaWithoutTheBackendIsAClearError()
+    {
+        var (code, _, stderr) = Run("train", "--model", "linear-svm", "--data", _dir.Path, "--device", "cuda");
+        Assert.Equal(1, code);
+        Assert.Contains("no backend for device cuda:0", stderr);
+    }
+
+    [Fact]
     public void BadDataGivesOneClearErrorAndExitCodeOne()
     {
         File.WriteAllBytes(Path.Combine(_dir.Path, "train-labels-idx1-ubyte.gz"), [0x1F, 0x8B, 8, 0, 0, 0]);
