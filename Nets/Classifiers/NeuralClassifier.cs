@@ -85,8 +85,7 @@ public abstract class NeuralClassifier : IClassifier
             // Whole batches only: a short last batch would change the shapes (and the statistics) of one step.
             foreach (var slice in Data.Datasets.Batches.Slices(order, batch, dropLast: true))
             {
-                ops.GatherRows(flat, slice, xU8);
-                ops.ScaleShift(xU8, x, 1.0 / (255 * _std), -_mean / _std);
+                LoadBatch(flat, slice, xU8, x);
                 for (var i = 0; i < batch; i++) yHost[i] = labels[slice[i]];
                 y.CopyFrom<int>(yHost);
 
@@ -137,8 +136,7 @@ public abstract class NeuralClassifier : IClassifier
                     x = new Tensor([m, .. _imageDims], DType.F32, Device);
                     predicted = new Tensor([m], DType.I32, Device);
                 }
-                ops.GatherRows(flat, Enumerable.Range(start, m).ToArray(), xU8);
-                ops.ScaleShift(xU8, x!, 1.0 / (255 * _std), -_mean / _std);
+                LoadBatch(flat, Enumerable.Range(start, m).ToArray(), xU8, x!);
                 ops.ArgMaxRows(net.Forward(x!), predicted!);
                 predicted!.ToArray<int>().CopyTo(result, start);
             }
@@ -148,6 +146,14 @@ public abstract class NeuralClassifier : IClassifier
             xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
         }
         return result;
+    }
+
+    /// <summary>Gathers the rows of a batch as U8 and normalises them into x with the training set's statistics.</summary>
+    private void LoadBatch(Tensor images, ReadOnlySpan<int> rows, Tensor xU8, Tensor x)
+    {
+        var ops = x.Backend;
+        ops.GatherRows(images, rows, xU8);
+        ops.ScaleShift(xU8, x, 1.0 / (255 * _std), -_mean / _std);
     }
 
     protected static int Features(int[] imageDims) => imageDims.Aggregate(1, (a, b) => a * b);

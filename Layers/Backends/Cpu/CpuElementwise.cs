@@ -206,8 +206,7 @@ public sealed unsafe partial class CpuBackend
     private static void SumRowsT<T>(Tensor x, Tensor sums, int rows, int cols, T beta) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var s = new Span<T>((T*)sums.Pointer, cols);
-        if (T.IsZero(beta)) s.Clear();
-        else if (beta != T.One) TensorPrimitives.Multiply(s, beta, s);
+        ScaleByBeta(s, beta);
         var px = (T*)x.Pointer;
         for (var r = 0; r < rows; r++)
             TensorPrimitives.Add(s, new ReadOnlySpan<T>(px + (long)r * cols, cols), s);
@@ -355,6 +354,16 @@ public sealed unsafe partial class CpuBackend
                 break;
             default: throw Unsupported(op, a);
         }
+    }
+
+    /// <summary>
+    /// The beta of "y = beta * y + result" ops: y is cleared when beta is 0 (so that NaN or garbage in it does not
+    /// leak through 0 * NaN), left alone when 1, scaled otherwise.
+    /// </summary>
+    internal static void ScaleByBeta<T>(Span<T> y, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (T.IsZero(beta)) y.Clear();
+        else if (beta != T.One) TensorPrimitives.Multiply(y, beta, y);
     }
 
     private static NotSupportedException Unsupported(string op, Tensor t) =>

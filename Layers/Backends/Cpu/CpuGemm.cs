@@ -104,7 +104,7 @@ public sealed unsafe partial class CpuBackend
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0)
         {
-            ScaleMatrix(c, (long)m * n, beta);
+            ScaleByBeta(new Span<float>(c, checked(m * n)), beta);
             return;
         }
         var threads = allowThreads ? CpuBackend.Threads : 1;
@@ -156,8 +156,7 @@ public sealed unsafe partial class CpuBackend
                 }
             });
             var cs = new Span<float>(c, m * n);
-            if (beta == 0) cs.Clear();
-            else if (beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(cs, beta, cs);
+            ScaleByBeta(cs, beta);
             foreach (var part in parts) System.Numerics.Tensors.TensorPrimitives.Add(cs, new ReadOnlySpan<float>((float*)part, m * n), cs);
         }
         else
@@ -183,12 +182,6 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    private static void ScaleMatrix(float* c, long count, float beta)
-    {
-        var span = new Span<float>(c, checked((int)count));
-        if (beta == 0) span.Clear();
-        else if (beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(span, beta, span);
-    }
 
     /// <summary>
     /// One thread's part: rows [i0, i1) and columns [j0, j1) of C. Packing pays only when a strip is reused:
