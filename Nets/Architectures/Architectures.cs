@@ -7,7 +7,7 @@ public static class Architectures
     [
         "lenet5", "alexnet", "alexnet-2012", "zfnet",
         "vgg11", "vgg13", "vgg16", "vgg19", "vgg11-bn", "vgg13-bn", "vgg16-bn", "vgg19-bn",
-        "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+        "googlenet", "googlenet-aux", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
         "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
     ];
 
@@ -27,7 +27,9 @@ public static class Architectures
             case "zfnet":
                 return Imagenet(Classic.ZfNet(b, options.InChannels ?? 3, classes));
             case "googlenet":
-                return Imagenet(GoogLeNet.Build(b, options.InChannels ?? 3, classes));
+                return Imagenet(GoogLeNet.Build(b, options.InChannels ?? 3, classes, options.AuxiliaryHeads));
+            case "googlenet-aux":
+                return Imagenet(GoogLeNet.Build(b, options.InChannels ?? 3, classes, auxiliaryHeads: true));
         }
         if (name.StartsWith("vgg", StringComparison.Ordinal))
         {

@@ -11,6 +11,8 @@ public sealed record ArchitectureOptions
     public int? InChannels { get; init; }
     /// <summary>ResNet-18..152 with a 3x3 stride-1 first convolution and no max-pool, for 28-32 px inputs.</summary>
     public bool SmallStem { get; init; }
+    /// <summary>GoogLeNet's two auxiliary classifiers (also selected by the name "googlenet-aux").</summary>
+    public bool AuxiliaryHeads { get; init; }
     public DType DType { get; init; } = DType.F32;
     public Device Device { get; init; } = Device.Cpu;
     public ulong Seed { get; init; } = 1;

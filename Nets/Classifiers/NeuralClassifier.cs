@@ -91,7 +91,7 @@ public abstract class NeuralClassifier : IClassifier
 
                 sgd.ZeroGrad();
                 var scores = _net.Forward(x);
-                lossSum += loss.Forward(scores, y) * batch;
+                lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y)) * batch;
                 _net.Backward(loss.Backward());
                 sgd.Step();
 

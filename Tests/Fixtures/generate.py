@@ -439,7 +439,14 @@ ARCHS = {
     "zfnet": (lambda c: ZFNet(c), IMAGENET_IN, 2),
     "googlenet": (_tv_ctor(_tv.googlenet, aux_logits=False, transform_input=False,
                            init_weights=False), IMAGENET_IN, 2),
+    # GoogLeNet with its two auxiliary classifiers (run in train mode only); the training loss is
+    # CE(logits) + 0.3 * (CE(aux1) + CE(aux2)) as in Szegedy et al. 2014.
+    "googlenet-aux": (_tv_ctor(_tv.googlenet, aux_logits=True, transform_input=False,
+                               init_weights=False), IMAGENET_IN, 2),
 }
+AUX_LOSS_WEIGHT = 0.3
+# Gradients compared besides the first and last weights: inside the auxiliary heads (train mode only).
+EXTRA_TRAIN_GRADS = {"googlenet-aux": ["aux1.fc2.weight", "aux2.conv.conv.weight"]}
 for _d in ("11", "13", "16", "19"):
     ARCHS["vgg" + _d] = (_tv_ctor(getattr(_tv, "vgg" + _d)), IMAGENET_IN, 2)
     ARCHS["vgg" + _d + "-bn"] = (_tv_ctor(getattr(_tv, "vgg" + _d + "_bn")), IMAGENET_IN, 2)
@@ -450,12 +457,12 @@ for _name, _n in (("resnet20", 3), ("resnet32", 5), ("resnet44", 7), ("resnet56"
     ARCHS[_name] = ((lambda n: lambda c: CifarResNet(n, c))(_n), CIFAR_IN, 2)
 
 DEFAULT_ARCHS = ["lenet5", "alexnet", "alexnet-2012", "zfnet", "vgg11", "vgg11-bn", "vgg16",
-                 "vgg16-bn", "vgg19", "googlenet", "resnet18", "resnet34", "resnet50",
+                 "vgg16-bn", "vgg19", "googlenet", "googlenet-aux", "resnet18", "resnet34", "resnet50",
                  "resnet101", "resnet152", "resnet20", "resnet56", "resnet110"]
 
 # Published parameter counts with 1000 classes (torchvision documentation).
 EXPECTED_PARAMS_1000 = {
-    "alexnet": 61_100_840, "vgg16": 138_357_544, "googlenet": 6_624_904,
+    "alexnet": 61_100_840, "vgg16": 138_357_544, "googlenet": 6_624_904, "googlenet-aux": 13_004_888,
     "resnet18": 11_689_512, "resnet50": 25_557_032, "resnet152": 60_192_808,
 }
 
@@ -556,14 +563,24 @@ def build_arch_fixture(name, error_check=True):
         for mode in ("train", "eval"):
             load_state(model, state)  # fresh parameters and buffers for each mode
             set_mode(model, mode)
-            logits = model(x)
+            output = model(x)
+            aux = []
+            if isinstance(output, tuple):  # GoogLeNetOutputs(logits, aux_logits2, aux_logits1)
+                logits, aux = output[0], [a for a in output[1:] if a is not None]
+            else:
+                logits = output
             assert logits.shape == (batch, NUM_CLASSES) and logits.dtype == dtype
             loss = nn.CrossEntropyLoss()(logits, y)
+            for a in aux:
+                loss = loss + AUX_LOSS_WEIGHT * nn.CrossEntropyLoss()(a, y)
             loss.backward()
             out.append((f"{mode}.logits", logits.detach().numpy().copy()))
             out.append((f"{mode}.loss", loss.detach().reshape(1).numpy().copy()))
             out.append((f"{mode}.grad.{first}", param_names[first].grad.numpy().copy()))
             out.append((f"{mode}.grad.{last}", param_names[last].grad.numpy().copy()))
+            if mode == "train":
+                for extra in EXTRA_TRAIN_GRADS.get(name, []):
+                    out.append((f"train.grad.{extra}", param_names[extra].grad.numpy().copy()))
             if mode == "train" and first_bn is not None:
                 msd = model.state_dict()
                 out.append((f"train.running_mean.{first_bn}",
@@ -585,6 +602,7 @@ def build_arch_fixture(name, error_check=True):
         "format": FORMAT, "generator": GENERATOR, "arch": name, "classes": str(NUM_CLASSES),
         "torch": torch.__version__, "torchvision": torchvision.__version__,
         "first": first, "last": last,
+        "extra_train_grads": ",".join(EXTRA_TRAIN_GRADS.get(name, [])),
         "parameters": str(params_10), "parameters_1000": str(params_1000),
         "fp32_params": "paramgen float64 values cast to float32",
     }

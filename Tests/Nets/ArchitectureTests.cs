@@ -11,6 +11,7 @@ public class ArchitectureTests
     [InlineData("alexnet", 61_100_840)]
     [InlineData("vgg16", 138_357_544)]
     [InlineData("googlenet", 6_624_904)]
+    [InlineData("googlenet-aux", 13_004_888)]
     [InlineData("resnet18", 11_689_512)]
     [InlineData("resnet50", 25_557_032)]
     [InlineData("resnet152", 60_192_808)]

@@ -66,7 +66,7 @@ public class ArchitectureParityTests
 
         var logits = net.Forward(x);
         using var loss = new SoftmaxCrossEntropyLoss();
-        var value = loss.Forward(logits, labels);
+        var value = loss.Forward(logits, labels) + AuxiliaryLosses.Add(net, labels);
         net.ZeroGrad();
         net.Backward(loss.Backward());
 
@@ -79,6 +79,9 @@ public class ArchitectureParityTests
         var parameters = net.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
         foreach (var key in new[] { file.Metadata["first"], file.Metadata["last"] })
             Compare($"{mode}.grad.{key}", Fixtures.Doubles(parameters[key].Grad));
+        if (mode == "train" && file.Metadata.TryGetValue("extra_train_grads", out var extras))
+            foreach (var key in extras.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                Compare($"train.grad.{key}", Fixtures.Doubles(parameters[key].Grad));
         if (mode == "train" && file.Metadata.TryGetValue("first_bn", out var bn))
         {
             var buffers = net.NamedBuffers().ToDictionary(b => b.Name, b => b.Buffer);
@@ -97,7 +100,7 @@ public class ArchitectureParityTests
     [Fact]
     public void ParameterCountsInTheFixturesAreOurs()
     {
-        foreach (var arch in new[] { "alexnet", "alexnet-2012", "vgg16", "googlenet", "resnet50", "resnet20" })
+        foreach (var arch in new[] { "alexnet", "alexnet-2012", "vgg16", "googlenet", "googlenet-aux", "resnet50", "resnet20" })
         {
             using var file = Fixtures.Open(arch);
             using var model = Architectures.Create(arch, new ArchitectureOptions { Classes = 10, InChannels = file.Entry("input").Shape[1] });
