@@ -13,6 +13,7 @@ public abstract class Backend
     private static readonly Dictionary<DeviceKind, Func<int, Backend>> Factories = new()
     {
         [DeviceKind.Cpu] = _ => CpuBackend.Instance,
+        [DeviceKind.Cuda] = CudaBackend.ForDevice,
     };
 
     /// <summary>Lets a backend in another assembly (the CUDA one) register itself.</summary>
@@ -26,7 +27,7 @@ public abstract class Backend
         Func<int, Backend>? factory;
         lock (Factories) Factories.TryGetValue(device.Kind, out factory);
         if (factory is null)
-            throw new NotSupportedException($"no backend for device {device}: this build runs on the CPU only (the CUDA backend is not available)");
+            throw new NotSupportedException($"no backend for device {device}");
         return factory(device.Index);
     }
 

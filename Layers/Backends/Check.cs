@@ -41,4 +41,36 @@ internal static class Check
         if (t.Rank != rank)
             throw new ArgumentException($"{op}: {name} has shape {t.ShapeText}, expected rank {rank}");
     }
+
+    /// <summary>M, N, K of C = op(A) op(B) over row-major matrix views, with one message for every mismatch.</summary>
+    public static (int M, int N, int K) GemmShapes(string op, bool transposeA, bool transposeB, Tensor a, Tensor b, Tensor c)
+    {
+        var (ar, ac) = a.AsMatrix;
+        var (br, bc) = b.AsMatrix;
+        var (m, k) = transposeA ? (ac, ar) : (ar, ac);
+        var (kb, n) = transposeB ? (bc, br) : (br, bc);
+        var (cr, cc) = c.AsMatrix;
+        if (k != kb || cr != m || cc != n)
+            throw new ArgumentException(
+                $"{op}: op(A) is {m}x{k} (A {a.ShapeText}{(transposeA ? " transposed" : "")}), op(B) is {kb}x{n} " +
+                $"(B {b.ShapeText}{(transposeB ? " transposed" : "")}), C is {cr}x{cc}: expected op(A) MxK, op(B) KxN, C MxN");
+        SameDType(op, a, b);
+        SameDType(op, a, c);
+        return (m, n, k);
+    }
+
+    /// <summary>Batch norm's arguments: x and y alike, rank 4, and one value per channel in every per-channel tensor. Returns N, C and H*W.</summary>
+    public static (int N, int C, int HW) BatchNorm(string op, Device device, Tensor x, Tensor y, params Tensor[] perChannel)
+    {
+        OnDevice(op, device, [x, y, .. perChannel]);
+        Rank(op, "input", x, 4);
+        SameDType(op, x, y);
+        SameCount(op, x, y);
+        foreach (var t in perChannel)
+        {
+            SameDType(op, x, t);
+            if (t.Count != x[1]) throw new ArgumentException($"{op}: {t.ShapeText} must have one value per channel of {x.ShapeText}");
+        }
+        return (x[0], x[1], x[2] * x[3]);
+    }
 }

@@ -32,8 +32,8 @@ public static class NativeLibraries
         [Cudnn] = ["libcudnn.so.9", "libcudnn.so"],
         [Nccl] = ["libnccl.so.2", "libnccl.so"],
         [Nvrtc] = ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"],
-        // NVTX 3 is header-only; its ranges reach Nsight through the injection library, which the v1 shim
-        // (libnvToolsExt.so.1, shipped with CUDA up to 12) or the profiler itself provides.
+        // NVTX 3 is header-only and CUDA 12.9 dropped libnvToolsExt: Nvtx attaches to the profiler's injection library
+        // (NVTX_INJECTION64_PATH) first, and only falls back to an installed libnvToolsExt.
         [Nvtx] = ["libnvToolsExt.so.1", "libnvToolsExt.so"],
         [Mpi] = ["libmpi.so.40", "libmpi.so.12", "libmpi.so"],
     };
@@ -87,11 +87,16 @@ public static class NativeLibraries
         throw new EntryPointNotFoundException($"{Load(logicalName).Path} does not export '{symbol}' (an older or newer version than NativeNets binds?)");
     }
 
-    private static LibraryLoad Search(string logicalName)
+    private static LibraryLoad Search(string logicalName) =>
+        Probe(logicalName, Candidates.TryGetValue(logicalName, out var names) ? names : [logicalName], SearchFolders());
+
+    /// <summary>
+    /// The search itself, uncached: each of <paramref name="names"/> in each of <paramref name="folders"/>, then by the
+    /// loader's own search. Every failed attempt is recorded with its reason.
+    /// </summary>
+    public static LibraryLoad Probe(string logicalName, IReadOnlyList<string> names, IReadOnlyList<string> folders)
     {
-        if (!Candidates.TryGetValue(logicalName, out var names)) names = [logicalName];
         var attempts = new List<string>();
-        var folders = SearchFolders();
         foreach (var name in names)
         {
             foreach (var folder in folders)
@@ -111,6 +116,7 @@ public static class NativeLibraries
 
     private static bool TryLoad(string pathOrName, List<string> attempts, out nint handle)
     {
+        var where = Path.IsPathRooted(pathOrName) ? pathOrName : $"{pathOrName} (loader's search)";
         try
         {
             handle = NativeLibrary.Load(pathOrName);
@@ -118,21 +124,21 @@ public static class NativeLibraries
         }
         catch (DllNotFoundException e)
         {
-            attempts.Add($"{pathOrName} (loader's search): {LoaderReason(e.Message, pathOrName)}");
+            attempts.Add($"{where}: {LoaderReason(e.Message)}");
         }
         catch (BadImageFormatException e)
         {
-            attempts.Add($"{pathOrName}: not a loadable library ({e.Message})");
+            attempts.Add($"{where}: not a loadable library ({LoaderReason(e.Message)})");
         }
         handle = 0;
         return false;
     }
 
-    private static string LoaderReason(string message, string name)
+    /// <summary>.NET's message starts with general advice; its last line is dlerror's, which says why.</summary>
+    private static string LoaderReason(string message)
     {
-        // .NET's message repeats the name and lists its own probing; keep the dlerror part, which says why.
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var reason = lines.FirstOrDefault(l => l.Contains(name, StringComparison.Ordinal) && l.Contains(':')) ?? lines.FirstOrDefault() ?? message;
+        var reason = lines.Length > 0 ? lines[^1] : message;
         return reason.Length > 300 ? reason[..300] : reason;
     }
 

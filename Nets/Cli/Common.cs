@@ -19,7 +19,7 @@ internal static class Common
 
     public static Option<string> DeviceOption() => new("--device")
     {
-        Description = "cpu, or cuda[:N] where the CUDA backend is available",
+        Description = "cpu, or cuda[:N] for a GPU (see `nativenets doctor`)",
         DefaultValueFactory = _ => "cpu",
     };
 
@@ -100,7 +100,9 @@ internal static class Common
         {
             return body();
         }
-        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or NotSupportedException
+                                       or InvalidOperationException or Backends.CudaUnavailableException or Native.NativeCallException
+                                       or Native.NativeLibraryNotFoundException or Native.NativeLibraryVersionException or OverflowException)
         {
             Console.Error.WriteLine($"nativenets: error: {e.Message}");
             return 1;

@@ -7,11 +7,13 @@ public static class NativeNetsCli
 {
     public static RootCommand Build()
     {
-        var root = new RootCommand("NativeNets: image classifiers from nearest neighbour to CNNs, on a vectorised CPU backend.");
+        var root = new RootCommand("NativeNets: image classifiers from nearest neighbour to CNNs, on a vectorised CPU backend or on CUDA (cuBLAS, cuDNN, NVRTC kernels).");
         root.Subcommands.Add(KnnCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SeedCommand.Create());
         root.Subcommands.Add(ParamsCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

@@ -82,11 +82,31 @@ public class CliTests : IDisposable
     }
 
     [Fact]
-    public void AskingForCudaWithoutTheBackendIsAClearError()
+    public void AskingForCudaWithoutAGpuIsAClearError()
     {
+        Assert.SkipWhen(NativeNets.Backends.CudaDevices.TryCount(out _) > 0, "this machine has a GPU");
         var (code, _, stderr) = Run("train", "--model", "linear-svm", "--data", _dir.Path, "--device", "cuda");
         Assert.Equal(1, code);
-        Assert.Contains("no backend for device cuda:0", stderr);
+        Assert.StartsWith("nativenets: error:", stderr.Trim());
+        Assert.Contains("cuda", stderr);
+        Assert.DoesNotContain("   at ", stderr); // a message, not a stack trace
+    }
+
+    [Fact]
+    public void DoctorWithoutAGpuSaysSoAndExitsNonZero()
+    {
+        Assert.SkipWhen(NativeNets.Backends.CudaDevices.TryCount(out _) > 0, "this machine has a GPU: see the GPU tests");
+        var (code, stdout, _) = Run("doctor");
+        Assert.NotEqual(0, code);
+        Assert.Contains("GPU: none usable", stdout);
+        Assert.Contains("cannot run here", stdout);
+        var (jsonCode, json, _) = Run("doctor", "--json");
+        Assert.Equal(code, jsonCode);
+        using var doc = JsonDocument.Parse(json);
+        Assert.False(doc.RootElement.GetProperty("healthy").GetBoolean());
+        var cudnn = doc.RootElement.GetProperty("libraries").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "cudnn");
+        if (!cudnn.GetProperty("usable").GetBoolean() && cudnn.GetProperty("path").ValueKind == JsonValueKind.Null)
+            Assert.Contains(cudnn.GetProperty("tried").EnumerateArray(), t => t.GetString()!.Contains("libcudnn.so.9"));
     }
 
     [Fact]

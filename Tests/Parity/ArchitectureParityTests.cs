@@ -52,17 +52,26 @@ public class ArchitectureParityTests
         Run(file, arch, mode, DType.F32, accurate);
     }
 
-    private static void Run(NativeNets.Data.Formats.SafetensorsFile file, string arch, string mode, DType dtype, Func<string, double?> tolerance)
+    internal static void Run(NativeNets.Data.Formats.SafetensorsFile file, string arch, string mode, DType dtype, Func<string, double?> tolerance,
+        Device? device = null)
     {
         var input = file.Entry("input");
-        using var model = Architectures.Create(arch, new ArchitectureOptions { Classes = 10, InChannels = input.Shape[1], DType = dtype });
-        var net = model.Network;
-        ParamGen.Fill(net);
+        var options = new ArchitectureOptions { Classes = 10, InChannels = input.Shape[1], DType = dtype };
+        using var model = Architectures.Create(arch, options);
+        ParamGen.Fill(model.Network);
+        // On another device: the same model there, given the CPU model's values.
+        using var deviceModel = device is { Kind: not DeviceKind.Cpu } d ? Architectures.Create(arch, options with { Device = d }) : null;
+        if (deviceModel is not null) Gpu.GpuSupport.CopyState(model.Network, deviceModel.Network);
+        var net = (deviceModel ?? model).Network;
         net.Training = mode == "train";
         foreach (var (_, layer) in net.NamedLayers())
-            if (layer is Dropout d) d.Training = false;
-        using var x = Fixtures.Load(file, "input", dtype);
-        using var labels = Tensor.FromArray(file.ReadDoubles("labels").Select(v => (int)v).ToArray(), input.Shape[0]);
+            if (layer is Dropout dropout) dropout.Training = false;
+        using var xCpu = Fixtures.Load(file, "input", dtype);
+        using var x = new Tensor(xCpu.Shape, dtype, device ?? Device.Cpu);
+        Gpu.GpuSupport.CopyAcross(xCpu, x);
+        using var labelsCpu = Tensor.FromArray(file.ReadDoubles("labels").Select(v => (int)v).ToArray(), input.Shape[0]);
+        using var labels = new Tensor(labelsCpu.Shape, DType.I32, device ?? Device.Cpu);
+        Gpu.GpuSupport.CopyAcross(labelsCpu, labels);
 
         var logits = net.Forward(x);
         using var loss = new SoftmaxCrossEntropyLoss();

@@ -26,17 +26,7 @@ public sealed unsafe partial class CpuBackend
     {
         const string op = nameof(Gemm);
         Check.OnDevice(op, Device, a, b, c);
-        var (ar, ac) = a.AsMatrix;
-        var (br, bc) = b.AsMatrix;
-        var (m, k) = transposeA ? (ac, ar) : (ar, ac);
-        var (kb, n) = transposeB ? (bc, br) : (br, bc);
-        var (cr, cc) = c.AsMatrix;
-        if (k != kb || cr != m || cc != n)
-            throw new ArgumentException(
-                $"{op}: op(A) is {m}x{k} (A {a.ShapeText}{(transposeA ? " transposed" : "")}), op(B) is {kb}x{n} " +
-                $"(B {b.ShapeText}{(transposeB ? " transposed" : "")}), C is {cr}x{cc}: expected op(A) MxK, op(B) KxN, C MxN");
-        Check.SameDType(op, a, b);
-        Check.SameDType(op, a, c);
+        var (m, n, k) = Check.GemmShapes(op, transposeA, transposeB, a, b, c);
         switch (c.DType)
         {
             case DType.F32:

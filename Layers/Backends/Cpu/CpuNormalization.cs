@@ -8,25 +8,11 @@ namespace NativeNets.Backends;
 // Statistics are accumulated in double whatever the tensor's type.
 public sealed unsafe partial class CpuBackend
 {
-    private (int N, int C, int HW) CheckBatchNorm(string op, Tensor x, Tensor y, params Tensor[] perChannel)
-    {
-        Check.OnDevice(op, Device, [x, y, .. perChannel]);
-        Check.Rank(op, "input", x, 4);
-        Check.SameDType(op, x, y);
-        Check.SameCount(op, x, y);
-        foreach (var t in perChannel)
-        {
-            Check.SameDType(op, x, t);
-            if (t.Count != x[1]) throw new ArgumentException($"{op}: {t.ShapeText} must have one value per channel of {x.ShapeText}");
-        }
-        return (x[0], x[1], x[2] * x[3]);
-    }
-
     public override void BatchNormForwardTraining(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
         double momentum, double epsilon, Tensor saveMean, Tensor saveInvStd)
     {
         const string op = nameof(BatchNormForwardTraining);
-        var s = CheckBatchNorm(op, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
+        var s = Check.BatchNorm(op, Device, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
         if (s.N * s.HW < 2) throw new ArgumentException($"{op}: batch statistics need more than one value per channel, got {x.ShapeText}");
         switch (x.DType)
         {
@@ -90,7 +76,7 @@ public sealed unsafe partial class CpuBackend
     public override void BatchNormForwardInference(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
         const string op = nameof(BatchNormForwardInference);
-        var s = CheckBatchNorm(op, x, y, gamma, beta, runningMean, runningVar);
+        var s = Check.BatchNorm(op, Device, x, y, gamma, beta, runningMean, runningVar);
         switch (x.DType)
         {
             case DType.F32: BnInferT<float>(x, y, gamma, beta, runningMean, runningVar, epsilon, s); break;
@@ -119,7 +105,7 @@ public sealed unsafe partial class CpuBackend
     public override void BatchNormBackwardTraining(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor saveMean, Tensor saveInvStd)
     {
         const string op = nameof(BatchNormBackwardTraining);
-        var s = CheckBatchNorm(op, x, dy, gamma, dgamma, dbeta, saveMean, saveInvStd);
+        var s = Check.BatchNorm(op, Device, x, dy, gamma, dgamma, dbeta, saveMean, saveInvStd);
         Check.SameCount(op, x, dx);
         switch (x.DType)
         {
@@ -132,7 +118,7 @@ public sealed unsafe partial class CpuBackend
     public override void BatchNormBackwardInference(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
         const string op = nameof(BatchNormBackwardInference);
-        var s = CheckBatchNorm(op, x, dy, gamma, dgamma, dbeta, runningMean, runningVar);
+        var s = Check.BatchNorm(op, Device, x, dy, gamma, dgamma, dbeta, runningMean, runningVar);
         Check.SameCount(op, x, dx);
         // The running statistics play the part of the saved mean and 1/std, and do not depend on x.
         using var invStd = new Tensor(runningVar.Shape, runningVar.DType);

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of `nativenets bench`: the same model, batch and precision, on synthetic data, configured as
+PyTorch users run it on a GPU (channels_last, cudnn.benchmark, autocast for fp16/bf16 with a GradScaler for fp16,
+TF32 allowed in fp32, SGD with momentum 0.9). 8 warm-up steps, then --steps timed ones.
+Prints one JSON object: model, batch, precision, train_images_per_second, infer_images_per_second, peak_gpu_bytes."""
+import argparse
+import json
+import sys
+import time
+
+import torch
+import torchvision
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="resnet50")
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp32")
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=8)
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    if not torch.cuda.is_available():
+        print("torch_train.py: no CUDA device", file=sys.stderr)
+        return 2
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    dev = torch.device("cuda")
+    ctor = getattr(torchvision.models, a.model.replace("-", "_"))
+    model = ctor(weights=None, num_classes=1000).to(dev).to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x = torch.randn(a.batch, 3, a.size, a.size, device=dev).to(memory_format=torch.channels_last)
+    y = torch.randint(0, 1000, (a.batch,), device=dev)
+    dtype = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[a.precision]
+    scaler = torch.cuda.amp.GradScaler(enabled=a.precision == "fp16")
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
+            out = model(x)
+            if isinstance(out, tuple):
+                out = out[0]
+            loss = loss_fn(out, y)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+
+    model.train()
+    for _ in range(a.warmup):
+        step()
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    torch.cuda.synchronize()
+    train = a.batch * a.steps / (time.perf_counter() - t0)
+    peak = torch.cuda.max_memory_allocated()
+
+    model.eval()
+    with torch.no_grad(), torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
+        for _ in range(a.warmup):
+            model(x)
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            model(x)
+        torch.cuda.synchronize()
+    infer = a.batch * a.steps / (time.perf_counter() - t0)
+    result = {"model": a.model, "batch": a.batch, "precision": a.precision, "peer": f"pytorch {torch.__version__}",
+              "device": torch.cuda.get_device_name(), "train_images_per_second": round(train, 1),
+              "infer_images_per_second": round(infer, 1), "peak_gpu_bytes": peak}
+    print(json.dumps(result) if a.json else result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+using NativeNets.Native;
+using NativeNets.Tensors;
+
+namespace NativeNets.Backends;
+
+// Convolutions through cuDNN's legacy API: descriptors and algorithms are made once per shape (a "plan") and kept; the
+// algorithms are chosen by cudnnFind*Ex, which times them on this GPU, and their workspace comes from the stream-ordered pool.
+public sealed unsafe partial class CudaBackend
+{
+    /// <summary>The most workspace an algorithm may take (PyTorch lets cuDNN take what it likes; 1 GiB covers every layer of the lecture's nets).</summary>
+    public long ConvolutionWorkspaceLimit { get; set; } = 1L << 30;
+
+    private readonly Dictionary<ConvolutionKey, ConvolutionPlan> _convolutionPlans = new();
+
+    private readonly record struct ConvolutionKey(int N, int C, int H, int W, int K, int KH, int KW, Conv2dGeometry Geometry, DType DType, bool Tf32);
+
+    /// <summary>The descriptors of one convolution shape, and the algorithm chosen for each direction (found on first use).</summary>
+    private sealed class ConvolutionPlan : IDisposable
+    {
+        public nint X, W, Y, Conv, Bias;
+        public int OutH, OutW;
+        public (cudnnConvolutionFwdAlgo_t Algo, nuint Workspace, cudnnMathType_t Math)? Forward;
+        public (cudnnConvolutionBwdDataAlgo_t Algo, nuint Workspace, cudnnMathType_t Math)? BackwardData;
+        public (cudnnConvolutionBwdFilterAlgo_t Algo, nuint Workspace, cudnnMathType_t Math)? BackwardFilter;
+
+        public void Dispose()
+        {
+            Cudnn.cudnnDestroyTensorDescriptor(X);
+            Cudnn.cudnnDestroyTensorDescriptor(Y);
+            Cudnn.cudnnDestroyTensorDescriptor(Bias);
+            Cudnn.cudnnDestroyFilterDescriptor(W);
+            Cudnn.cudnnDestroyConvolutionDescriptor(Conv);
+        }
+    }
+
+    private static cudnnDataType_t CudnnType(string op, Tensor t) => t.DType switch
+    {
+        DType.F32 => cudnnDataType_t.CUDNN_DATA_FLOAT,
+        DType.F64 => cudnnDataType_t.CUDNN_DATA_DOUBLE,
+        _ => throw Unsupported(op, t),
+    };
+
+    /// <summary>A packed NCHW tensor descriptor (a rank-2 [N, C] tensor is [N, C, 1, 1]).</summary>
+    private static nint TensorDescriptor(cudnnDataType_t type, int n, int c, int h, int w)
+    {
+        nint d;
+        Cudnn.Check(Cudnn.cudnnCreateTensorDescriptor(&d));
+        Cudnn.Check(Cudnn.cudnnSetTensor4dDescriptor(d, cudnnTensorFormat_t.CUDNN_TENSOR_NCHW, type, n, c, h, w));
+        return d;
+    }
+
+    private static (int N, int C, int H, int W) Nchw(string op, string name, Tensor t)
+    {
+        if (t.Rank == 4) return (t[0], t[1], t[2], t[3]);
+        if (t.Rank == 2) return (t[0], t[1], 1, 1);
+        throw new ArgumentException($"{op}: {name} has shape {t.ShapeText}, expected [N, C, H, W]");
+    }
+
+    private ConvolutionPlan Plan(string op, Tensor x, Tensor w, Conv2dGeometry g)
+    {
+        Check.Rank(op, "x", x, 4);
+        Check.Rank(op, "w", w, 4);
+        var type = CudnnType(op, x);
+        if (w.DType != x.DType) throw new ArgumentException($"{op}: w is {w.DType.Name()} but x is {x.DType.Name()}");
+        if (x[1] != w[1] * g.Groups)
+            throw new ArgumentException($"{op}: x has {x[1]} channels but w {w.ShapeText} with {g.Groups} group(s) expects {w[1] * g.Groups}");
+        if (w[0] % g.Groups != 0)
+            throw new ArgumentException($"{op}: {w[0]} output channels do not split into {g.Groups} groups");
+        var key = new ConvolutionKey(x[0], x[1], x[2], x[3], w[0], w[2], w[3], g, x.DType, AllowTf32);
+        if (_convolutionPlans.TryGetValue(key, out var plan)) return plan;
+        var (oh, ow) = g.OutputSize(x[2], x[3], w[2], w[3]);
+        plan = new ConvolutionPlan { OutH = oh, OutW = ow };
+        plan.X = TensorDescriptor(type, x[0], x[1], x[2], x[3]);
+        plan.Y = TensorDescriptor(type, x[0], w[0], oh, ow);
+        plan.Bias = TensorDescriptor(type, 1, w[0], 1, 1);
+        nint wd, cd;
+        Cudnn.Check(Cudnn.cudnnCreateFilterDescriptor(&wd));
+        Cudnn.Check(Cudnn.cudnnSetFilter4dDescriptor(wd, type, cudnnTensorFormat_t.CUDNN_TENSOR_NCHW, w[0], w[1], w[2], w[3]));
+        plan.W = wd;
+        Cudnn.Check(Cudnn.cudnnCreateConvolutionDescriptor(&cd));
+        Cudnn.Check(Cudnn.cudnnSetConvolution2dDescriptor(cd, g.PadH, g.PadW, g.StrideH, g.StrideW, g.DilationH, g.DilationW,
+            cudnnConvolutionMode_t.CUDNN_CROSS_CORRELATION, type));
+        Cudnn.Check(Cudnn.cudnnSetConvolutionGroupCount(cd, g.Groups));
+        plan.Conv = cd;
+        Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(cd, MathType(x.DType)));
+        _convolutionPlans[key] = plan;
+        return plan;
+    }
+
+    /// <summary>FMA only unless TF32 is allowed: cuDNN's default math would use TF32 tensor cores for F32 on Ampere and later.</summary>
+    private cudnnMathType_t MathType(DType dtype) =>
+        dtype == DType.F32 && AllowTf32 ? cudnnMathType_t.CUDNN_DEFAULT_MATH : cudnnMathType_t.CUDNN_FMA_MATH;
+
+    private bool Acceptable(cudnnStatus_t status, nuint memory, cudnnMathType_t math, DType dtype) =>
+        status == cudnnStatus_t.CUDNN_STATUS_SUCCESS && (long)memory <= ConvolutionWorkspaceLimit
+        && (math != cudnnMathType_t.CUDNN_TENSOR_OP_MATH && math != cudnnMathType_t.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION || dtype == DType.F32 && AllowTf32);
+
+    private void ClearConvolutionPlans()
+    {
+        foreach (var p in _convolutionPlans.Values) p.Dispose();
+        _convolutionPlans.Clear();
+    }
+
+    private void DisposeConvolutionPlans() => ClearConvolutionPlans();
+
+    /// <summary>Scaling factors are host values of the compute type: double for F64 data, float otherwise.</summary>
+    private readonly struct Scalars(DType dtype, double alpha, double beta)
+    {
+        private readonly double _alphaD = alpha, _betaD = beta;
+        private readonly float _alphaF = (float)alpha, _betaF = (float)beta;
+        private readonly bool _double = dtype == DType.F64;
+
+        public void Use(Action<nint, nint> call)
+        {
+            double ad = _alphaD, bd = _betaD;
+            float af = _alphaF, bf = _betaF;
+            if (_double) call((nint)(&ad), (nint)(&bd));
+            else call((nint)(&af), (nint)(&bf));
+        }
+    }
+
+    public override void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry geometry)
+    {
+        const string op = nameof(ConvForward);
+        Check.OnDevice(op, Device, x, w, bias, y);
+        MakeCurrent();
+        var plan = Plan(op, x, w, geometry);
+        Check.Shape(op, "y", y, x[0], w[0], plan.OutH, plan.OutW);
+        if (plan.Forward is null)
+        {
+            using var ws = new ScratchBuffer(this, ConvolutionWorkspaceLimit);
+            var perf = stackalloc cudnnConvolutionFwdAlgoPerf_t[16];
+            int found;
+            Cudnn.Check(Cudnn.cudnnFindConvolutionForwardAlgorithmEx(_cudnn, plan.X, x.Pointer, plan.W, w.Pointer, plan.Conv, plan.Y, y.Pointer,
+                16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
+            for (var i = 0; i < found && plan.Forward is null; i++)
+                if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, x.DType))
+                    plan.Forward = (perf[i].algo, perf[i].memory, perf[i].mathType);
+            if (plan.Forward is null) throw new NotSupportedException($"{op}: cuDNN has no algorithm for x {x.ShapeText}, w {w.ShapeText}, {geometry}");
+        }
+        var (algo, bytes, math) = plan.Forward.Value;
+        Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, math));
+        using (var workspace = new ScratchBuffer(this, (long)bytes))
+        {
+            new Scalars(x.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionForward(_cudnn, (void*)a, plan.X, x.Pointer, plan.W, w.Pointer,
+                plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.Y, y.Pointer)));
+        }
+        if (bias is not null)
+        {
+            Check.Shape(op, "bias", bias, w[0]);
+            new Scalars(x.DType, 1, 1).Use((a, b) => Cudnn.Check(Cudnn.cudnnAddTensor(_cudnn, (void*)a, plan.Bias, bias.Pointer, (void*)b, plan.Y, y.Pointer)));
+        }
+    }
+
+    public override void ConvBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry geometry)
+    {
+        const string op = nameof(ConvBackwardData);
+        Check.OnDevice(op, Device, dy, w, dx);
+        MakeCurrent();
+        var plan = Plan(op, dx, w, geometry);
+        Check.Shape(op, "dy", dy, dx[0], w[0], plan.OutH, plan.OutW);
+        if (plan.BackwardData is null)
+        {
+            using var ws = new ScratchBuffer(this, ConvolutionWorkspaceLimit);
+            var perf = stackalloc cudnnConvolutionBwdDataAlgoPerf_t[16];
+            int found;
+            Cudnn.Check(Cudnn.cudnnFindConvolutionBackwardDataAlgorithmEx(_cudnn, plan.W, w.Pointer, plan.Y, dy.Pointer, plan.Conv, plan.X, dx.Pointer,
+                16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
+            for (var i = 0; i < found && plan.BackwardData is null; i++)
+                if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, dx.DType))
+                    plan.BackwardData = (perf[i].algo, perf[i].memory, perf[i].mathType);
+            if (plan.BackwardData is null) throw new NotSupportedException($"{op}: cuDNN has no algorithm for dx {dx.ShapeText}, w {w.ShapeText}, {geometry}");
+        }
+        var (algo, bytes, math) = plan.BackwardData.Value;
+        Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, math));
+        using var workspace = new ScratchBuffer(this, (long)bytes);
+        new Scalars(dx.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionBackwardData(_cudnn, (void*)a, plan.W, w.Pointer, plan.Y, dy.Pointer,
+            plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.X, dx.Pointer)));
+    }
+
+    public override void ConvBackwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry geometry, double beta)
+    {
+        const string op = nameof(ConvBackwardFilter);
+        Check.OnDevice(op, Device, x, dy, dw);
+        MakeCurrent();
+        var plan = Plan(op, x, dw, geometry);
+        Check.Shape(op, "dy", dy, x[0], dw[0], plan.OutH, plan.OutW);
+        if (plan.BackwardFilter is null)
+        {
+            // Find overwrites its output: time on a scratch dw, not on the gradient being accumulated.
+            using var ws = new ScratchBuffer(this, ConvolutionWorkspaceLimit);
+            using var scratchDw = new ScratchBuffer(this, dw.Bytes);
+            var perf = stackalloc cudnnConvolutionBwdFilterAlgoPerf_t[16];
+            int found;
+            Cudnn.Check(Cudnn.cudnnFindConvolutionBackwardFilterAlgorithmEx(_cudnn, plan.X, x.Pointer, plan.Y, dy.Pointer, plan.Conv, plan.W, scratchDw.Pointer,
+                16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
+            for (var i = 0; i < found && plan.BackwardFilter is null; i++)
+                if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, x.DType))
+                    plan.BackwardFilter = (perf[i].algo, perf[i].memory, perf[i].mathType);
+            if (plan.BackwardFilter is null) throw new NotSupportedException($"{op}: cuDNN has no algorithm for x {x.ShapeText}, dw {dw.ShapeText}, {geometry}");
+        }
+        var (algo, bytes, math) = plan.BackwardFilter.Value;
+        Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, math));
+        using var workspace = new ScratchBuffer(this, (long)bytes);
+        new Scalars(x.DType, 1, beta).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionBackwardFilter(_cudnn, (void*)a, plan.X, x.Pointer, plan.Y, dy.Pointer,
+            plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.W, dw.Pointer)));
+    }
+
+    public override void ConvBackwardBias(Tensor dy, Tensor db, double beta)
+    {
+        const string op = nameof(ConvBackwardBias);
+        Check.OnDevice(op, Device, dy, db);
+        MakeCurrent();
+        var (n, c, h, w) = Nchw(op, "dy", dy);
+        Check.Shape(op, "db", db, c);
+        var type = CudnnType(op, dy);
+        var dyDesc = TensorDescriptor(type, n, c, h, w);
+        var dbDesc = TensorDescriptor(type, 1, c, 1, 1);
+        try
+        {
+            new Scalars(dy.DType, 1, beta).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionBackwardBias(_cudnn, (void*)a, dyDesc, dy.Pointer, (void*)b, dbDesc, db.Pointer)));
+        }
+        finally
+        {
+            Cudnn.cudnnDestroyTensorDescriptor(dyDesc);
+            Cudnn.cudnnDestroyTensorDescriptor(dbDesc);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using NativeNets.Tensors;
+
+namespace NativeNets.Backends;
+
+// Pooling: runtime/kernels/pooling.cu rather than cuDNN, because cuDNN has no ceil mode (GoogLeNet needs it) and routes
+// max-pool gradients on ties its own way; these kernels reproduce PyTorch's windows, divisors and first-maximum rule.
+public sealed unsafe partial class CudaBackend
+{
+    private const string Pooling = "pooling.cu";
+
+    private void Pool(string op, string kernel, Tensor? x, Tensor? dy, Tensor target, Tensor input, Tensor output, Pool2dGeometry g, bool overInputs)
+    {
+        Check.Rank(op, "input", input, 4);
+        Check.Rank(op, "output", output, 4);
+        var (oh, ow) = g.OutputSize(input[2], input[3]);
+        Check.Shape(op, "output", output, input[0], input[1], oh, ow);
+        var planes = input[0] * input[1];
+        var args = new KernelArgs();
+        if (x is not null) args = args.Ptr(x.Pointer);
+        if (dy is not null) args = args.Ptr(dy.Pointer);
+        args = args.Ptr(target.Pointer).I32(planes).I32(input[2]).I32(input[3]).I32(oh).I32(ow).I32(g.KernelH).I32(g.KernelW)
+            .I32(g.StrideH).I32(g.StrideW).I32(g.PadH).I32(g.PadW).I32(g.CountIncludePad ? 1 : 0);
+        var perPlane = overInputs ? (long)input[2] * input[3] : (long)oh * ow;
+        _kernels.Launch(Pooling, $"{kernel}_{Suffix(op, input)}", (uint)Math.Min((perPlane + 255) / 256, 65535), (uint)Math.Min(planes, 65535), 256, 0, ref args);
+    }
+
+    public override void MaxPoolForward(Tensor x, Tensor y, Pool2dGeometry geometry)
+    {
+        Check.OnDevice(nameof(MaxPoolForward), Device, x, y);
+        Check.SameDType(nameof(MaxPoolForward), x, y);
+        Pool(nameof(MaxPoolForward), "nn_maxpool_forward", x, null, y, x, y, geometry, false);
+    }
+
+    public override void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry geometry)
+    {
+        Check.OnDevice(nameof(MaxPoolBackward), Device, x, dy, dx);
+        Check.SameDType(nameof(MaxPoolBackward), x, dy);
+        Check.SameDType(nameof(MaxPoolBackward), x, dx);
+        Check.SameCount(nameof(MaxPoolBackward), x, dx);
+        Pool(nameof(MaxPoolBackward), "nn_maxpool_backward", x, dy, dx, x, dy, geometry, true);
+    }
+
+    public override void AvgPoolForward(Tensor x, Tensor y, Pool2dGeometry geometry)
+    {
+        Check.OnDevice(nameof(AvgPoolForward), Device, x, y);
+        Check.SameDType(nameof(AvgPoolForward), x, y);
+        Pool(nameof(AvgPoolForward), "nn_avgpool_forward", x, null, y, x, y, geometry, false);
+    }
+
+    public override void AvgPoolBackward(Tensor dy, Tensor dx, Pool2dGeometry geometry)
+    {
+        Check.OnDevice(nameof(AvgPoolBackward), Device, dy, dx);
+        Check.SameDType(nameof(AvgPoolBackward), dy, dx);
+        Pool(nameof(AvgPoolBackward), "nn_avgpool_backward", null, dy, dx, dx, dy, geometry, true);
+    }
+
+    private void Adaptive(string op, string kernel, Tensor source, Tensor target, Tensor input, Tensor output, bool overInputs)
+    {
+        Check.OnDevice(op, Device, source, target);
+        Check.SameDType(op, source, target);
+        Check.Rank(op, "input", input, 4);
+        Check.Rank(op, "output", output, 4);
+        if (output[0] != input[0] || output[1] != input[1] || output[2] < 1 || output[3] < 1)
+            throw new ArgumentException($"{op}: output {output.ShapeText} must keep the batch and channels of input {input.ShapeText}");
+        var planes = input[0] * input[1];
+        var args = new KernelArgs().Ptr(source.Pointer).Ptr(target.Pointer).I32(planes).I32(input[2]).I32(input[3]).I32(output[2]).I32(output[3]);
+        var perPlane = overInputs ? (long)input[2] * input[3] : (long)output[2] * output[3];
+        _kernels.Launch(Pooling, $"{kernel}_{Suffix(op, input)}", (uint)Math.Min((perPlane + 255) / 256, 65535), (uint)Math.Min(planes, 65535), 256, 0, ref args);
+    }
+
+    public override void AdaptiveAvgPoolForward(Tensor x, Tensor y) =>
+        Adaptive(nameof(AdaptiveAvgPoolForward), "nn_adaptive_avgpool_forward", x, y, x, y, false);
+
+    public override void AdaptiveAvgPoolBackward(Tensor dy, Tensor dx) =>
+        Adaptive(nameof(AdaptiveAvgPoolBackward), "nn_adaptive_avgpool_backward", dy, dx, dx, dy, true);
+}

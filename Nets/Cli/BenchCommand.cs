@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using NativeNets.Backends;
+using NativeNets.Losses;
+using NativeNets.Modules;
+using NativeNets.Nets.Architectures;
+using NativeNets.Optim;
+using NativeNets.Tensors;
+
+namespace NativeNets.Cli;
+
+/// <summary>
+/// `nativenets bench`: training and inference throughput of one architecture on synthetic data (random images and
+/// labels, no loader), as Bench/anchors/torch_train.py measures PyTorch: warm-up steps, then timed ones, images/s end
+/// to end of each step (forward, loss, backward, SGD with momentum).
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Architecture", Required = true };
+        model.AcceptOnlyFromAmong([.. Architectures.Names]);
+        var batch = new Option<int>("--batch") { Description = "Minibatch size", DefaultValueFactory = _ => 64 };
+        var precision = new Option<string>("--precision") { Description = "fp32 (fp16 and bf16 arrive with mixed precision)", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        var steps = new Option<int>("--steps") { Description = "Timed steps", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (cuDNN algorithm search, kernel compiles)", DefaultValueFactory = _ => 8 };
+        var size = new Option<int?>("--size") { Description = "Input side in pixels (default: the architecture's, 224 for ImageNet nets)" };
+        var classes = new Option<int>("--classes") { Description = "Output classes", DefaultValueFactory = _ => 1000 };
+        var tf32 = new Option<bool>("--tf32") { Description = "Let F32 GEMMs and convolutions use TF32 tensor cores (as PyTorch's cuDNN does by default)" };
+        var device = Common.DeviceOption();
+        var json = Common.Json();
+        var cmd = new Command("bench", "Training and inference images/s of an architecture on synthetic data")
+            { model, batch, precision, steps, warmup, size, classes, tf32, device, json };
+        cmd.SetAction(p => Common.Guard(() =>
+        {
+            if (p.GetValue(precision) != "fp32")
+                throw new NotSupportedException($"--precision {p.GetValue(precision)}: mixed precision is not implemented yet; use fp32");
+            var dev = Common.ParseDevice(p.GetValue(device)!);
+            var result = Run(p.GetValue(model)!, p.GetValue(batch), p.GetValue(steps), p.GetValue(warmup), p.GetValue(size), p.GetValue(classes),
+                dev, p.GetValue(tf32));
+            if (p.GetValue(json)) Console.WriteLine(result.ToJsonString());
+            else
+                Console.WriteLine($"{result["model"]} batch {result["batch"]} fp32 on {result["device"]}: train {result["train_images_per_second"]} img/s, " +
+                                  $"inference {result["infer_images_per_second"]} img/s, peak {result["peak_gpu_bytes"]} bytes");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static JsonObject Run(string name, int batch, int steps, int warmup, int? size, int classes, Device device, bool tf32)
+    {
+        var backend = Backend.For(device);
+        if (backend is CudaBackend cuda) cuda.AllowTf32 = tf32;
+        using var model = Architectures.Create(name, new ArchitectureOptions { Classes = classes, Device = device });
+        var side = size ?? model.InputSize;
+        var net = model.Network.SkipInputGradient();
+        var rng = new Rng(1);
+        using var x = new Tensor([batch, model.InChannels, side, side], DType.F32, device);
+        x.CopyFrom<float>(Enumerable.Range(0, (int)x.Count).Select(_ => (float)rng.Uniform(-1, 1)).ToArray());
+        using var y = new Tensor([batch], DType.I32, device);
+        y.CopyFrom<int>(Enumerable.Range(0, batch).Select(i => i % classes).ToArray());
+        using var loss = new SoftmaxCrossEntropyLoss();
+        using var sgd = new Sgd(net.Parameters(), 0.01, 0.9, 1e-4);
+
+        void Step()
+        {
+            sgd.ZeroGrad();
+            var logits = net.Forward(x);
+            loss.Forward(logits, y);
+            AuxiliaryLosses.Add(net, y);
+            net.Backward(loss.Backward());
+            sgd.Step();
+        }
+
+        net.Training = true;
+        for (var i = 0; i < warmup; i++) Step();
+        backend.Synchronize();
+        (backend as CudaBackend)?.ResetPeakMemory();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++) Step();
+        backend.Synchronize();
+        var train = batch * steps / clock.Elapsed.TotalSeconds;
+        var peak = (backend as CudaBackend)?.PeakMemoryBytes();
+
+        net.Training = false;
+        for (var i = 0; i < Math.Max(1, warmup / 2); i++) net.Forward(x);
+        backend.Synchronize();
+        clock.Restart();
+        for (var i = 0; i < steps; i++) net.Forward(x);
+        backend.Synchronize();
+        var infer = batch * steps / clock.Elapsed.TotalSeconds;
+        return new JsonObject
+        {
+            ["model"] = name, ["batch"] = batch, ["precision"] = "fp32", ["tf32"] = tf32, ["device"] = backend.Name, ["size"] = side,
+            ["steps"] = steps, ["train_images_per_second"] = Math.Round(train, 1), ["infer_images_per_second"] = Math.Round(infer, 1),
+            ["peak_gpu_bytes"] = peak, ["mfu"] = null,
+        };
+    }
+}

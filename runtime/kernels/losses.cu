@@ -1,0 +1,213 @@
+// NativeNets CUDA kernels: softmax cross-entropy and multiclass hinge, loss and gradient in one pass.
+// Compiled at run time by NVRTC (no #include). See README.md; the CPU methods matched are in
+// Layers/Backends/Cpu/CpuLosses.cs.
+//
+// One block per row (grid-stride over rows): blockDim.x a multiple of 32, at most 1024 (256
+// suggested), no dynamic shared memory. Each kernel writes the row's loss (double) to rowLosses[r];
+// the host sums rowLosses with nn_sum_partials_f64 (one block: partials[0] is the total) and divides
+// by rows. grad_scale is the caller's gradScale already divided by rows (the gradient is of the mean
+// loss). A label outside [0, cols) makes the kernel write r + 1 into *error (the lowest such r wins),
+// set rowLosses[r] = NaN and leave that row's gradient untouched; the host must zero *error before
+// the launch and throw when it is nonzero afterwards, as the CPU does before computing anything.
+
+typedef long long i64;
+
+#define NN_DEV static __device__ __forceinline__
+#define NN_FULL 0xFFFFFFFFu
+
+NN_DEV float nn_exp(float x) { return expf(x); }
+NN_DEV double nn_exp(double x) { return exp(x); }
+NN_DEV float nn_mul(float a, float b) { return __fmul_rn(a, b); }
+NN_DEV double nn_mul(double a, double b) { return __dmul_rn(a, b); }
+NN_DEV float nn_sub(float a, float b) { return __fsub_rn(a, b); }
+NN_DEV double nn_sub(double a, double b) { return __dsub_rn(a, b); }
+
+// TensorPrimitives.Max: NaN if any value is NaN.
+template <typename T>
+NN_DEV T nn_max_nan(T a, T b) { return (a != a || a > b) ? a : b; }
+
+NN_DEV double nn_block_sum(double v)
+{
+    __shared__ double warp_sums[32];
+    __shared__ double total;
+    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
+    if (lane == 0) warp_sums[warp] = v;
+    __syncthreads();
+    if (warp == 0)
+    {
+        unsigned warps = (blockDim.x + 31u) >> 5;
+        v = lane < warps ? warp_sums[lane] : 0.0;
+        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
+        if (lane == 0) total = v;
+    }
+    __syncthreads();
+    double r = total;
+    __syncthreads();
+    return r;
+}
+
+NN_DEV int nn_block_sum_int(int v)
+{
+    __shared__ int warp_sums[32];
+    __shared__ int total;
+    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
+    if (lane == 0) warp_sums[warp] = v;
+    __syncthreads();
+    if (warp == 0)
+    {
+        unsigned warps = (blockDim.x + 31u) >> 5;
+        v = lane < warps ? warp_sums[lane] : 0;
+        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
+        if (lane == 0) total = v;
+    }
+    __syncthreads();
+    int r = total;
+    __syncthreads();
+    return r;
+}
+
+template <typename T>
+NN_DEV T nn_block_max_nan(T v)
+{
+    __shared__ T warp_max[32];
+    __shared__ T total;
+    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    for (int o = 16; o > 0; o >>= 1) v = nn_max_nan(v, __shfl_down_sync(NN_FULL, v, o));
+    if (lane == 0) warp_max[warp] = v;
+    __syncthreads();
+    if (warp == 0)
+    {
+        unsigned warps = (blockDim.x + 31u) >> 5;
+        v = lane < warps ? warp_max[lane] : warp_max[0];
+        for (int o = 16; o > 0; o >>= 1) v = nn_max_nan(v, __shfl_down_sync(NN_FULL, v, o));
+        if (lane == 0) total = v;
+    }
+    __syncthreads();
+    T r = total;
+    __syncthreads();
+    return r;
+}
+
+// *error = the smallest code reported (0 means none; the host zeroes it first; a null error is
+// ignored): a CAS loop, so the result does not depend on which thread gets there first.
+NN_DEV void nn_report_min(int* error, int code)
+{
+    if (error == 0) return;
+    int old = *(volatile int*)error;
+    while (old == 0 || code < old)
+    {
+        int seen = atomicCAS(error, old, code);
+        if (seen == old) break;
+        old = seen;
+    }
+}
+
+// Returns whether the row's label is usable; on a bad label reports it and marks the row.
+NN_DEV bool nn_check_label(int y, int r, int cols, double* row_losses, int* error)
+{
+    if (y >= 0 && y < cols) return true;
+    if (threadIdx.x == 0)
+    {
+        nn_report_min(error, r + 1);
+        row_losses[r] = __longlong_as_double(0x7FF8000000000000ll); // NaN
+    }
+    return false;
+}
+
+// ---- softmax cross-entropy ---------------------------------------------------------------------
+// As CpuBackend.SoftmaxCrossEntropyT: m = max of the row (NaN if any NaN), e_j = exp(z_j - m) in T,
+// loss_r = log(sum e_j) - (z_y - m). With dlogits: d_j = e_j * (scale / (T)sum), then d_y -= scale,
+// where scale = (T)grad_scale, each step rounded in T as on the CPU. The exp is CUDA's (expf / exp),
+// and sum e_j is accumulated in double (the CPU sums in T), so values agree to a few ulps, not bits.
+
+template <typename T>
+NN_DEV void nn_softmax_xent_body(const T* logits, const int* labels, T* dlogits, double* row_losses, int rows, int cols,
+    double grad_scale, int* error)
+{
+    T scale = (T)grad_scale;
+    for (int r = blockIdx.x; r < rows; r += gridDim.x)
+    {
+        int y = labels[r];
+        if (!nn_check_label(y, r, cols, row_losses, error)) continue; // block-uniform
+        const T* z = logits + (i64)r * cols;
+        T m = z[0];
+        for (int j = threadIdx.x; j < cols; j += blockDim.x) m = nn_max_nan(m, z[j]);
+        m = nn_block_max_nan(m);
+        double acc = 0.0;
+        for (int j = threadIdx.x; j < cols; j += blockDim.x) acc += (double)nn_exp(z[j] - m);
+        double sum = nn_block_sum(acc);
+        if (threadIdx.x == 0) row_losses[r] = log(sum) - (double)(z[y] - m);
+        if (dlogits)
+        {
+            T inv = scale / (T)sum;
+            T* d = dlogits + (i64)r * cols;
+            for (int j = threadIdx.x; j < cols; j += blockDim.x)
+            {
+                T g = nn_mul(nn_exp(z[j] - m), inv);
+                d[j] = j == y ? nn_sub(g, scale) : g;
+            }
+        }
+    }
+}
+
+// ---- multiclass hinge (Weston-Watkins) -----------------------------------------------------------
+// As CpuBackend.HingeT: for j != y, m_j = (s_j - s_y) + (T)margin in T; active where m_j > 0;
+// loss_r = sum of the active m_j (double); d_j = active ? scale : 0 and d_y = -(T)active_count * scale.
+
+template <typename T>
+NN_DEV void nn_hinge_body(const T* scores, const int* labels, T* dscores, double* row_losses, int rows, int cols,
+    double margin, double grad_scale, int* error)
+{
+    T scale = (T)grad_scale, delta = (T)margin;
+    for (int r = blockIdx.x; r < rows; r += gridDim.x)
+    {
+        int y = labels[r];
+        if (!nn_check_label(y, r, cols, row_losses, error)) continue; // block-uniform
+        const T* s = scores + (i64)r * cols;
+        T* d = dscores ? dscores + (i64)r * cols : 0;
+        T sy = s[y];
+        double acc = 0.0;
+        int active = 0;
+        for (int j = threadIdx.x; j < cols; j += blockDim.x)
+        {
+            if (j == y) continue;
+            T m = (s[j] - sy) + delta;
+            bool on = m > (T)0;
+            if (on)
+            {
+                acc += (double)m;
+                active++;
+            }
+            if (d) d[j] = on ? scale : (T)0;
+        }
+        double loss = nn_block_sum(acc);
+        int count = nn_block_sum_int(active);
+        if (threadIdx.x == 0)
+        {
+            row_losses[r] = loss;
+            if (d) d[y] = nn_mul(-(T)count, scale);
+        }
+    }
+}
+
+#define NN_LOSS_KERNELS(T, S)                                                                                          \
+    extern "C" __global__ void nn_softmax_cross_entropy_##S(const T* logits, const int* labels, T* dlogits,            \
+        double* rowLosses, int rows, int cols, double gradScale, int* error)                                           \
+    {                                                                                                                  \
+        nn_softmax_xent_body<T>(logits, labels, dlogits, rowLosses, rows, cols, gradScale, error);                     \
+    }                                                                                                                  \
+    extern "C" __global__ void nn_multiclass_hinge_##S(const T* scores, const int* labels, T* dscores,                 \
+        double* rowLosses, int rows, int cols, double margin, double gradScale, int* error)                            \
+    {                                                                                                                  \
+        nn_hinge_body<T>(scores, labels, dscores, rowLosses, rows, cols, margin, gradScale, error);                    \
+    }
+
+NN_LOSS_KERNELS(float, f32)
+NN_LOSS_KERNELS(double, f64)
+
+// The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
+// list against the compiled PTX):
+// kernels: nn_softmax_cross_entropy_f32 nn_multiclass_hinge_f32 nn_softmax_cross_entropy_f64
+// kernels: nn_multiclass_hinge_f64

@@ -1,0 +1,255 @@
+// NativeNets CUDA kernels: k-nearest-neighbour distances and the k smallest per row.
+// Compiled at run time by NVRTC (no #include). See README.md; the CPU methods matched are in
+// Layers/Backends/Cpu/CpuNeighbors.cs.
+
+typedef unsigned long long u64;
+typedef long long i64;
+typedef unsigned int u32;
+typedef unsigned char u8;
+
+#define NN_DEV static __device__ __forceinline__
+#define NN_FULL 0xFFFFFFFFu
+
+// ---- L1 distances over U8 rows, exact -----------------------------------------------------------
+// distances[q, r] = sum over d of |queries[q, d] - references[r, d]| as int (the host checks
+// D <= int.MaxValue / 255 as the CPU does). Each block computes 64 x 64 output tiles (queries along
+// y, references along x; each thread a 4 x 4 sub-tile), walking D in chunks of 64 bytes staged in
+// shared memory as 32-bit words and summed four bytes at a time with __vsadu4. Bytes past D and rows
+// past Q or R are staged as zeros, so any D and any row alignment work; when D % 4 == 0 and both
+// base pointers are 4-byte aligned the chunks are loaded a word at a time, otherwise a byte at a time.
+// Launch: blockDim.x = 256 exactly (1-D; thread t works on sub-tile column t % 16, row t / 16);
+// grid (min(ceil(R / 64), 65535), min(ceil(Q / 64), 65535)) (the tiles are walked grid-stride, so a
+// smaller grid is also correct). No dynamic shared memory (8.5 KiB static).
+
+#define NN_L1_TILE 64
+#define NN_L1_WORDS 16 // 64 bytes of each row per chunk
+#define NN_L1_PITCH 17 // words per shared row: odd, so the 16 reference rows a warp reads hit distinct banks
+
+NN_DEV void nn_l1_stage(u32 (*tile)[NN_L1_PITCH], const u8* rows, int first, int count, int d, int k0, bool words, int t)
+{
+    if (words)
+    {
+        for (int s = 0; s < (NN_L1_TILE * NN_L1_WORDS) / 256; s++)
+        {
+            int w = t + 256 * s;
+            int row = w >> 4, col = w & 15;
+            int k = k0 + 4 * col;
+            u32 v = 0;
+            if (row < count && k < d) v = __ldg((const u32*)(rows + (i64)(first + row) * d + k));
+            tile[row][col] = v;
+        }
+    }
+    else
+    {
+        for (int s = 0; s < (NN_L1_TILE * NN_L1_WORDS * 4) / 256; s++)
+        {
+            int b = t + 256 * s;
+            int row = b >> 6, col = b & 63;
+            int k = k0 + col;
+            u8 v = 0;
+            if (row < count && k < d) v = __ldg(rows + (i64)(first + row) * d + k);
+            ((u8*)tile[row])[col] = v;
+        }
+    }
+}
+
+extern "C" __global__ void nn_l1_distances_u8(const unsigned char* queries, const unsigned char* references, int* distances,
+    int Q, int R, int D)
+{
+    __shared__ u32 qs[NN_L1_TILE][NN_L1_PITCH];
+    __shared__ u32 rs[NN_L1_TILE][NN_L1_PITCH];
+    int t = threadIdx.x, tx = t & 15, ty = t >> 4;
+    bool words = (D & 3) == 0 && (((u64)queries | (u64)references) & 3) == 0;
+    for (int q0 = blockIdx.y * NN_L1_TILE; q0 < Q; q0 += gridDim.y * NN_L1_TILE)
+        for (int r0 = blockIdx.x * NN_L1_TILE; r0 < R; r0 += gridDim.x * NN_L1_TILE)
+        {
+            int qn = Q - q0 < NN_L1_TILE ? Q - q0 : NN_L1_TILE;
+            int rn = R - r0 < NN_L1_TILE ? R - r0 : NN_L1_TILE;
+            u32 acc[4][4];
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++) acc[i][j] = 0;
+            for (int k0 = 0; k0 < D; k0 += NN_L1_WORDS * 4)
+            {
+                __syncthreads(); // the previous chunk has been used
+                nn_l1_stage(qs, queries, q0, qn, D, k0, words, t);
+                nn_l1_stage(rs, references, r0, rn, D, k0, words, t);
+                __syncthreads();
+                for (int k = 0; k < NN_L1_WORDS; k++)
+                {
+                    u32 a[4], b[4];
+                    for (int i = 0; i < 4; i++) a[i] = qs[ty + 16 * i][k];
+                    for (int j = 0; j < 4; j++) b[j] = rs[tx + 16 * j][k];
+                    for (int i = 0; i < 4; i++)
+                        for (int j = 0; j < 4; j++) acc[i][j] = __vsadu4(a[i], b[j]) + acc[i][j];
+                }
+            }
+            for (int i = 0; i < 4; i++)
+            {
+                int q = ty + 16 * i;
+                if (q >= qn) continue;
+                for (int j = 0; j < 4; j++)
+                {
+                    int r = tx + 16 * j;
+                    if (r < rn) distances[(i64)(q0 + q) * R + r0 + r] = (int)acc[i][j];
+                }
+            }
+        }
+}
+
+// ---- squared L2 distances: |q|^2 + |r|^2 - 2 q.r around the GEMM -------------------------------
+// The CPU runs the GEMM with alpha = -2 into distances, adds |r|^2 per column, then |q|^2 per row:
+// d = ((-2 q.r) + rn[r]) + qn[q], in float, no clamp (a tiny negative distance stays negative).
+// On the device the host runs the GEMM with alpha = 1 (distances = Q R^T), computes the query norms
+// with nn_squared_norms_rows_f32, and nn_l2_combine_f32 finishes with the same two additions in the
+// same order (-2 * dot is exact, so this equals the CPU's formula on the GEMM's dot products).
+
+NN_DEV double nn_block_sum(double v)
+{
+    __shared__ double warp_sums[32];
+    __shared__ double total;
+    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
+    if (lane == 0) warp_sums[warp] = v;
+    __syncthreads();
+    if (warp == 0)
+    {
+        unsigned warps = (blockDim.x + 31u) >> 5;
+        v = lane < warps ? warp_sums[lane] : 0.0;
+        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
+        if (lane == 0) total = v;
+    }
+    __syncthreads();
+    double r = total;
+    __syncthreads();
+    return r;
+}
+
+// norms[r] = sum over c of x[r, c]^2: one block per row (grid-stride over rows; blockDim a multiple
+// of 32, at most 1024), accumulated in double and rounded once to float. The CPU sums the squares in
+// float (TensorPrimitives.SumOfSquares), so the two agree to a few float ulps, not bit for bit.
+extern "C" __global__ void nn_squared_norms_rows_f32(const float* x, float* norms, int rows, int cols)
+{
+    for (int r = blockIdx.x; r < rows; r += gridDim.x)
+    {
+        const float* row = x + (i64)r * cols;
+        double acc = 0.0;
+        for (int c = threadIdx.x; c < cols; c += blockDim.x)
+        {
+            double v = (double)row[c];
+            acc += v * v;
+        }
+        acc = nn_block_sum(acc);
+        if (threadIdx.x == 0) norms[r] = (float)acc;
+    }
+}
+
+// distances[q, r] = ((-2 * distances[q, r]) + refNorms[r]) + queryNorms[q]; 2-D grid-stride:
+// x over references, y over queries (blockDim (256, 1), grid (min(ceil(R / 256), 65535), min(Q, 65535))).
+extern "C" __global__ void nn_l2_combine_f32(float* distances, const float* queryNorms, const float* refNorms, int Q, int R)
+{
+    for (int q = blockIdx.y; q < Q; q += gridDim.y)
+    {
+        float qn = queryNorms[q];
+        float* row = distances + (i64)q * R;
+        for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < R; r += gridDim.x * blockDim.x)
+            row[r] = __fadd_rn(__fadd_rn(-2.0f * row[r], refNorms[r]), qn);
+    }
+}
+
+// ---- the k smallest of each row ------------------------------------------------------------------
+// indices[row, 0 .. k) = the columns of the k smallest distances of the row in ascending order of
+// (distance, column): equal distances keep the lower column first, as CpuBackend.SmallestK. F32 NaN
+// distances sort after every number (the CPU's insertion sort has no consistent rule for NaN).
+// Method: k passes; pass p takes the block-wide minimum of the pairs strictly after pass p - 1's pair.
+// Exact, O(k * cols) reads per row. One block per row (grid-stride over rows), blockDim a multiple of
+// 32, at most 1024 (256 suggested). k outside [1, cols] writes 1 into *error (zeroed by the host) and
+// nothing else.
+
+NN_DEV bool nn_isnan(float v) { return v != v; }
+NN_DEV bool nn_isnan(int) { return false; }
+
+template <typename T>
+NN_DEV bool nn_before(T a, int ia, T b, int ib) // (a, ia) < (b, ib)
+{
+    bool an = nn_isnan(a), bn = nn_isnan(b);
+    if (an != bn) return bn;
+    if (!an)
+    {
+        if (a < b) return true;
+        if (b < a) return false;
+    }
+    return ia < ib;
+}
+
+template <typename T>
+NN_DEV void nn_smallest_k_body(const T* distances, int* indices, int rows, int cols, int k, int* error)
+{
+    __shared__ T warp_v[32];
+    __shared__ int warp_i[32];
+    __shared__ T prev_v;
+    __shared__ int prev_i;
+    if (k < 1 || k > cols)
+    {
+        if (threadIdx.x == 0 && blockIdx.x == 0 && error != 0) atomicCAS(error, 0, 1);
+        return;
+    }
+    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    for (int r = blockIdx.x; r < rows; r += gridDim.x)
+    {
+        const T* row = distances + (i64)r * cols;
+        for (int p = 0; p < k; p++)
+        {
+            T pv = prev_v;
+            int pi = p == 0 ? -1 : prev_i;
+            T best = (T)0;
+            int at = -1;
+            for (int j = threadIdx.x; j < cols; j += blockDim.x)
+            {
+                T v = row[j];
+                if (pi >= 0 && !nn_before(pv, pi, v, j)) continue;
+                if (at < 0 || nn_before(v, j, best, at)) { best = v; at = j; }
+            }
+            for (int o = 16; o > 0; o >>= 1)
+            {
+                T ov = __shfl_down_sync(NN_FULL, best, o);
+                int oi = __shfl_down_sync(NN_FULL, at, o);
+                if (oi >= 0 && (at < 0 || nn_before(ov, oi, best, at))) { best = ov; at = oi; }
+            }
+            if (lane == 0) { warp_v[warp] = best; warp_i[warp] = at; }
+            __syncthreads();
+            if (warp == 0)
+            {
+                unsigned warps = (blockDim.x + 31u) >> 5;
+                best = lane < warps ? warp_v[lane] : (T)0;
+                at = lane < warps ? warp_i[lane] : -1;
+                for (int o = 16; o > 0; o >>= 1)
+                {
+                    T ov = __shfl_down_sync(NN_FULL, best, o);
+                    int oi = __shfl_down_sync(NN_FULL, at, o);
+                    if (oi >= 0 && (at < 0 || nn_before(ov, oi, best, at))) { best = ov; at = oi; }
+                }
+                if (lane == 0)
+                {
+                    indices[(i64)r * k + p] = at;
+                    prev_v = best;
+                    prev_i = at;
+                }
+            }
+            __syncthreads();
+        }
+    }
+}
+
+extern "C" __global__ void nn_smallest_k_i32(const int* distances, int* indices, int rows, int cols, int k, int* error)
+{
+    nn_smallest_k_body<int>(distances, indices, rows, cols, k, error);
+}
+
+extern "C" __global__ void nn_smallest_k_f32(const float* distances, int* indices, int rows, int cols, int k, int* error)
+{
+    nn_smallest_k_body<float>(distances, indices, rows, cols, k, error);
+}
+
+// The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
+// list against the compiled PTX):
+// kernels: nn_l1_distances_u8 nn_squared_norms_rows_f32 nn_l2_combine_f32 nn_smallest_k_i32 nn_smallest_k_f32

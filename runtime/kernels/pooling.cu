@@ -1,0 +1,283 @@
+// NativeNets CUDA kernels: max, average and adaptive average pooling over NCHW planes.
+// Compiled at run time by NVRTC (no #include). See README.md; the CPU methods matched are in
+// Layers/Backends/Cpu/CpuPooling.cs (windows, divisors, tie rules and summation order).
+//
+// All kernels are 2-D grid-stride loops: blockIdx.y walks the planes (N * C), blockIdx.x /
+// threadIdx.x walk the elements of a plane (outputs for the forward kernels, inputs for the backward
+// ones). Suggested: blockDim (256, 1), grid (min(ceil(plane elements / 256), 65535), min(planes, 65535)).
+// The host computes OH and OW with Pool2dGeometry.OutputSize (ceil mode is only in OH / OW: a
+// ceil-mode window that runs past the padded input is clipped, and its divisor counts only the part
+// inside the padded input, as PyTorch). The backward kernels are gathers: each dx element adds the
+// contributions of the windows that hold it, in row-major window order from 0, which is the order
+// in which the CPU adds them, so dx is bit-identical to the CPU's; they overwrite dx (no zeroing, no
+// atomics, deterministic). Division is IEEE (do not compile with -use_fast_math / -prec-div=false).
+//
+// Geometry parameters, in this order for the four fixed-window kernels:
+//   int planes, int H, int W, int OH, int OW, int kernelH, int kernelW, int strideH, int strideW,
+//   int padH, int padW, int countIncludePad   (countIncludePad is read by the average kernels only)
+
+typedef long long i64;
+
+#define NN_DEV static __device__ __forceinline__
+
+#define NN_POOL_PARAMS                                                                                                 \
+    int planes, int H, int W, int OH, int OW, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,  \
+        int countIncludePad
+#define NN_POOL_ARGS planes, H, W, OH, OW, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad
+
+#define NN_PLANES(p) for (i64 p = blockIdx.y; p < planes; p += gridDim.y)
+#define NN_IN_PLANE(e, count) for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < (count); e += gridDim.x * blockDim.x)
+
+// share = dy * inv rounded, then added: never fused, as the CPU's two steps.
+NN_DEV float nn_mul(float a, float b) { return __fmul_rn(a, b); }
+NN_DEV double nn_mul(double a, double b) { return __dmul_rn(a, b); }
+
+NN_DEV int nn_min(int a, int b) { return a < b ? a : b; }
+NN_DEV int nn_max(int a, int b) { return a > b ? a : b; }
+
+// ---- max pooling -------------------------------------------------------------------------------
+// The window's first maximum in row-major order: a later value must be strictly greater; a NaN is
+// taken at once and ends the scan (CpuBackend.MaxPoolT). Returns the flat index in the plane, or -1
+// for an empty window (whose output is -infinity).
+
+template <typename T>
+NN_DEV int nn_window_argmax(const T* xp, int H, int W, int oh, int ow, int kernelH, int kernelW, int strideH, int strideW,
+    int padH, int padW, T* best_out)
+{
+    int h0 = oh * strideH - padH, w0 = ow * strideW - padW;
+    int h1 = nn_min(h0 + kernelH, H), w1 = nn_min(w0 + kernelW, W);
+    h0 = nn_max(h0, 0);
+    w0 = nn_max(w0, 0);
+    T best = (T)__longlong_as_double(0xFFF0000000000000ll); // -infinity
+    int at = -1;
+    for (int ih = h0; ih < h1; ih++)
+        for (int iw = w0; iw < w1; iw++)
+        {
+            T v = xp[ih * W + iw];
+            if (v > best || v != v || at < 0)
+            {
+                best = v;
+                at = ih * W + iw;
+                if (v != v) goto done;
+            }
+        }
+done:
+    *best_out = best;
+    return at;
+}
+
+template <typename T>
+NN_DEV void nn_maxpool_forward_body(const T* x, T* y, NN_POOL_PARAMS)
+{
+    int hw = H * W, ohw = OH * OW;
+    NN_PLANES(p)
+    {
+        const T* xp = x + p * hw;
+        NN_IN_PLANE(e, ohw)
+        {
+            int oh = e / OW, ow = e - oh * OW;
+            T best;
+            nn_window_argmax(xp, H, W, oh, ow, kernelH, kernelW, strideH, strideW, padH, padW, &best);
+            y[p * ohw + e] = best;
+        }
+    }
+}
+
+// First and last window index along one axis whose window [o * s - pad, o * s - pad + k) holds i.
+NN_DEV void nn_windows_holding(int i, int k, int s, int pad, int outs, int* first, int* last)
+{
+    int a = i + pad;
+    *first = a < k ? 0 : (a - k) / s + 1;
+    *last = nn_min(a / s, outs - 1);
+}
+
+// dx[i] = sum of dy over the windows whose first maximum is i (MaxPoolBackward; overwrites dx).
+template <typename T>
+NN_DEV void nn_maxpool_backward_body(const T* x, const T* dy, T* dx, NN_POOL_PARAMS)
+{
+    int hw = H * W, ohw = OH * OW;
+    NN_PLANES(p)
+    {
+        const T* xp = x + p * hw;
+        const T* dyp = dy + p * ohw;
+        NN_IN_PLANE(e, hw)
+        {
+            int ih = e / W, iw = e - ih * W;
+            int oh0, oh1, ow0, ow1;
+            nn_windows_holding(ih, kernelH, strideH, padH, OH, &oh0, &oh1);
+            nn_windows_holding(iw, kernelW, strideW, padW, OW, &ow0, &ow1);
+            T acc = (T)0;
+            for (int oh = oh0; oh <= oh1; oh++)
+                for (int ow = ow0; ow <= ow1; ow++)
+                {
+                    T best;
+                    if (nn_window_argmax(xp, H, W, oh, ow, kernelH, kernelW, strideH, strideW, padH, padW, &best) == e)
+                        acc += dyp[oh * OW + ow];
+                }
+            dx[p * hw + e] = acc;
+        }
+    }
+}
+
+// ---- average pooling ---------------------------------------------------------------------------
+// Window rows [h0, h1) clipped to the input; the divisor is, with countIncludePad, the window's size
+// inside the padded input (a ceil-mode window is cut at H + padH), else the count of input elements
+// in it; at least 1. y = (sum in row-major order from 0) * ((T)1 / (T)divisor), as CpuBackend.AvgPoolT.
+
+struct nn_avg_window
+{
+    int h0, h1, w0, w1, divisor;
+};
+
+NN_DEV nn_avg_window nn_avg_window_at(int oh, int ow, int H, int W, int kernelH, int kernelW, int strideH, int strideW,
+    int padH, int padW, int countIncludePad)
+{
+    nn_avg_window w;
+    int h0 = oh * strideH - padH, h1 = nn_min(h0 + kernelH, H + padH);
+    int w0 = ow * strideW - padW, w1 = nn_min(w0 + kernelW, W + padW);
+    int padded = (h1 - h0) * (w1 - w0);
+    w.h0 = nn_max(h0, 0);
+    w.h1 = nn_min(h1, H);
+    w.w0 = nn_max(w0, 0);
+    w.w1 = nn_min(w1, W);
+    w.divisor = nn_max(countIncludePad ? padded : (w.h1 - w.h0) * (w.w1 - w.w0), 1);
+    return w;
+}
+
+template <typename T>
+NN_DEV void nn_avgpool_forward_body(const T* x, T* y, NN_POOL_PARAMS)
+{
+    int hw = H * W, ohw = OH * OW;
+    NN_PLANES(p)
+    {
+        const T* xp = x + p * hw;
+        NN_IN_PLANE(e, ohw)
+        {
+            int oh = e / OW, ow = e - oh * OW;
+            nn_avg_window w = nn_avg_window_at(oh, ow, H, W, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
+            T sum = (T)0;
+            for (int ih = w.h0; ih < w.h1; ih++)
+                for (int iw = w.w0; iw < w.w1; iw++) sum += xp[ih * W + iw];
+            y[p * ohw + e] = sum * ((T)1 / (T)w.divisor);
+        }
+    }
+}
+
+// dx[i] = sum over the windows holding i (row-major order, from 0) of dy * ((T)1 / (T)divisor).
+template <typename T>
+NN_DEV void nn_avgpool_backward_body(const T* dy, T* dx, NN_POOL_PARAMS)
+{
+    int hw = H * W, ohw = OH * OW;
+    NN_PLANES(p)
+    {
+        const T* dyp = dy + p * ohw;
+        NN_IN_PLANE(e, hw)
+        {
+            int ih = e / W, iw = e - ih * W;
+            int oh0, oh1, ow0, ow1;
+            nn_windows_holding(ih, kernelH, strideH, padH, OH, &oh0, &oh1);
+            nn_windows_holding(iw, kernelW, strideW, padW, OW, &ow0, &ow1);
+            T acc = (T)0;
+            for (int oh = oh0; oh <= oh1; oh++)
+                for (int ow = ow0; ow <= ow1; ow++)
+                {
+                    nn_avg_window w = nn_avg_window_at(oh, ow, H, W, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
+                    acc += nn_mul(dyp[oh * OW + ow], (T)1 / (T)w.divisor);
+                }
+            dx[p * hw + e] = acc;
+        }
+    }
+}
+
+// ---- adaptive average pooling -----------------------------------------------------------------
+// Window rows [floor(oh H / OH), ceil((oh + 1) H / OH)), columns likewise (AdaptiveAvgPool2d);
+// y = sum * ((T)1 / (T)(window size)). Parameters: int planes, int H, int W, int OH, int OW.
+
+NN_DEV int nn_adaptive_start(int o, int in, int out) { return (int)(((i64)o * in) / out); }
+NN_DEV int nn_adaptive_end(int o, int in, int out) { return (int)((((i64)o + 1) * in + out - 1) / out); }
+
+template <typename T>
+NN_DEV void nn_adaptive_forward_body(const T* x, T* y, int planes, int H, int W, int OH, int OW)
+{
+    int hw = H * W, ohw = OH * OW;
+    NN_PLANES(p)
+    {
+        const T* xp = x + p * hw;
+        NN_IN_PLANE(e, ohw)
+        {
+            int oh = e / OW, ow = e - oh * OW;
+            int h0 = nn_adaptive_start(oh, H, OH), h1 = nn_adaptive_end(oh, H, OH);
+            int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
+            T sum = (T)0;
+            for (int ih = h0; ih < h1; ih++)
+                for (int iw = w0; iw < w1; iw++) sum += xp[ih * W + iw];
+            y[p * ohw + e] = sum * ((T)1 / (T)((h1 - h0) * (w1 - w0)));
+        }
+    }
+}
+
+template <typename T>
+NN_DEV void nn_adaptive_backward_body(const T* dy, T* dx, int planes, int H, int W, int OH, int OW)
+{
+    int hw = H * W, ohw = OH * OW;
+    NN_PLANES(p)
+    {
+        const T* dyp = dy + p * ohw;
+        NN_IN_PLANE(e, hw)
+        {
+            int ih = e / W, iw = e - ih * W;
+            T acc = (T)0;
+            // The first window holding ih is floor(ih OH / H); windows only move forward from there.
+            for (int oh = (int)(((i64)ih * OH) / H); oh < OH && nn_adaptive_start(oh, H, OH) <= ih; oh++)
+            {
+                int h0 = nn_adaptive_start(oh, H, OH), h1 = nn_adaptive_end(oh, H, OH);
+                if (ih >= h1) continue;
+                for (int ow = (int)(((i64)iw * OW) / W); ow < OW && nn_adaptive_start(ow, W, OW) <= iw; ow++)
+                {
+                    int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
+                    if (iw >= w1) continue;
+                    acc += nn_mul(dyp[oh * OW + ow], (T)1 / (T)((h1 - h0) * (w1 - w0)));
+                }
+            }
+            dx[p * hw + e] = acc;
+        }
+    }
+}
+
+#define NN_POOL_KERNELS(T, S)                                                                                         \
+    extern "C" __global__ void nn_maxpool_forward_##S(const T* x, T* y, NN_POOL_PARAMS)                              \
+    {                                                                                                                 \
+        nn_maxpool_forward_body<T>(x, y, NN_POOL_ARGS);                                                               \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_maxpool_backward_##S(const T* x, const T* dy, T* dx, NN_POOL_PARAMS)               \
+    {                                                                                                                 \
+        nn_maxpool_backward_body<T>(x, dy, dx, NN_POOL_ARGS);                                                         \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_avgpool_forward_##S(const T* x, T* y, NN_POOL_PARAMS)                              \
+    {                                                                                                                 \
+        nn_avgpool_forward_body<T>(x, y, NN_POOL_ARGS);                                                               \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_avgpool_backward_##S(const T* dy, T* dx, NN_POOL_PARAMS)                           \
+    {                                                                                                                 \
+        nn_avgpool_backward_body<T>(dy, dx, NN_POOL_ARGS);                                                            \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_adaptive_avgpool_forward_##S(const T* x, T* y, int planes, int H, int W, int OH,   \
+        int OW)                                                                                                       \
+    {                                                                                                                 \
+        nn_adaptive_forward_body<T>(x, y, planes, H, W, OH, OW);                                                      \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_adaptive_avgpool_backward_##S(const T* dy, T* dx, int planes, int H, int W, int OH, \
+        int OW)                                                                                                       \
+    {                                                                                                                 \
+        nn_adaptive_backward_body<T>(dy, dx, planes, H, W, OH, OW);                                                   \
+    }
+
+NN_POOL_KERNELS(float, f32)
+NN_POOL_KERNELS(double, f64)
+
+// The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
+// list against the compiled PTX):
+// kernels: nn_maxpool_forward_f32 nn_maxpool_backward_f32 nn_avgpool_forward_f32 nn_avgpool_backward_f32
+// kernels: nn_adaptive_avgpool_forward_f32 nn_adaptive_avgpool_backward_f32 nn_maxpool_forward_f64
+// kernels: nn_maxpool_backward_f64 nn_avgpool_forward_f64 nn_avgpool_backward_f64
+// kernels: nn_adaptive_avgpool_forward_f64 nn_adaptive_avgpool_backward_f64

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole GPU check, in one call on the GPU host (see DEVELOPERS.md). Run from the repository root with
+# out/bundle.tar.xz carried (make bundle BUNDLE_DATA=1). Writes everything it measured under $OUT:
+#   doctor.txt/.json, gpu-tests.txt, knn-cuda.json + knn-cpu.json, lenet5-cuda.json, bench-resnet50.txt, torch-resnet50.json
+set -uo pipefail
+OUT=${OUT:-$PWD/gpu-check-out}
+mkdir -p "$OUT"
+WORK=${WORK:-/tmp/nativenets-gpu}
+rm -rf "$WORK" && mkdir -p "$WORK"
+tar -C "$WORK" -xJf out/bundle.tar.xz
+B=$WORK/bundle
+export NATIVENETS_KERNEL_CACHE=$WORK/kernel-cache
+step() { echo "== $* ($(date +%T))" | tee -a "$OUT/steps.txt"; }
+
+step doctor
+nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
+"$B/nativenets" doctor > "$OUT/doctor.txt" 2>&1; echo "exit $?" >> "$OUT/doctor.txt"
+"$B/nativenets" doctor --json > "$OUT/doctor.json" 2>&1
+
+step gpu tests
+timeout 300 "$B/run-tests" -namespace NativeNets.Tests.Gpu -noColor > "$OUT/gpu-tests.txt" 2>&1; echo "exit $?" >> "$OUT/gpu-tests.txt"
+tail -3 "$OUT/gpu-tests.txt"
+
+if [[ -d "$B/data" ]]; then
+    step knn on the full test set, cuda and cpu
+    timeout 120 "$B/nativenets" knn --data "$B/data" --device cuda --json > "$OUT/knn-cuda.json" 2> "$OUT/knn-cuda.err"
+    timeout 300 "$B/nativenets" knn --data "$B/data" --device cpu --json > "$OUT/knn-cpu.json" 2> "$OUT/knn-cpu.err"
+    step lenet5 on cuda
+    timeout 300 "$B/nativenets" train --model lenet5 --data "$B/data" --device cuda --json > "$OUT/lenet5-cuda.json" 2> "$OUT/lenet5-cuda.err"
+fi
+
+step resnet50 f32 training throughput, NativeNets then PyTorch
+timeout 240 "$B/nativenets" bench --model resnet50 --batch 256 --precision fp32 --steps 20 --device cuda --tf32 --json > "$OUT/bench-resnet50.json" 2> "$OUT/bench-resnet50.err"
+timeout 240 python3 Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp32 --steps 20 --json > "$OUT/torch-resnet50.json" 2> "$OUT/torch-resnet50.err"
+step done

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds out/bundle.tar.xz: everything a Linux x64 GPU host without .NET needs to run NativeNets and its tests.
+#   bundle/dotnet     the .NET runtime (host, hostfxr, Microsoft.NETCore.App) this SDK runs on
+#   bundle/cli        `nativenets`, framework-dependent          bundle/nativenets   its launcher
+#   bundle/tests      the xunit v3 test program                  bundle/run-tests    its launcher
+#   bundle/fixtures   the PyTorch parity fixtures the GPU tests read
+#   bundle/data       Fashion-MNIST, when BUNDLE_DATA=1 (31 MB: for the k-NN and LeNet-5 checks)
+# Framework-dependent builds plus one runtime keep it under the 64 MiB a device call can carry.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CONFIG=${CONFIG:-Release}
+DATA=${DATA:-/usr/share/datasets/fashion-mnist}
+B=out/bundle
+rm -rf "$B" out/bundle.tar.xz
+mkdir -p "$B"
+dotnet publish Nets/Cli/NativeNets.Cli.csproj -c "$CONFIG" -r linux-x64 --self-contained false -o "$B/cli" -nologo -v quiet -clp:ErrorsOnly
+dotnet publish Tests/NativeNets.Tests.csproj -c "$CONFIG" -r linux-x64 --self-contained false -o "$B/tests" -nologo -v quiet -clp:ErrorsOnly
+
+root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+version=$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')
+mkdir -p "$B/dotnet/shared/Microsoft.NETCore.App" "$B/dotnet/host"
+cp "$root/dotnet" "$B/dotnet/"
+cp -r "$root/host/fxr" "$B/dotnet/host/"
+cp -r "$root/shared/Microsoft.NETCore.App/$version" "$B/dotnet/shared/Microsoft.NETCore.App/"
+
+mkdir -p "$B/fixtures"
+for f in lenet5 alexnet-2012 zfnet googlenet googlenet-aux resnet18 resnet50 resnet20 vgg11-bn layers; do
+    cp "Tests/Fixtures/$f.safetensors" "$B/fixtures/"
+done
+if [[ "${BUNDLE_DATA:-0}" == 1 ]]; then
+    mkdir -p "$B/data"
+    cp "$DATA"/*-ubyte.gz "$B/data/"
+fi
+
+cat > "$B/nativenets" <<'SH'
+#!/usr/bin/env bash
+here=$(dirname "$(readlink -f "$0")")
+export DOTNET_ROOT="$here/dotnet"
+exec "$here/dotnet/dotnet" "$here/cli/nativenets.dll" "$@"
+SH
+cat > "$B/run-tests" <<'SH'
+#!/usr/bin/env bash
+# Runs the xunit v3 test program; arguments go to it (e.g. -namespace NativeNets.Tests.Gpu).
+here=$(dirname "$(readlink -f "$0")")
+export DOTNET_ROOT="$here/dotnet" NATIVENETS_FIXTURES="$here/fixtures"
+exec "$here/dotnet/dotnet" "$here/tests/NativeNets.Tests.dll" "$@"
+SH
+chmod +x "$B/nativenets" "$B/run-tests"
+cp runtime/scripts/gpu-check.sh "$B/"
+tar -C out -cJf out/bundle.tar.xz bundle
+echo "out/bundle.tar.xz: $(du -h out/bundle.tar.xz | cut -f1) ($(du -sh "$B" | cut -f1) unpacked, .NET $version)"
