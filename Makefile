@@ -6,7 +6,7 @@ OUT := out
 DATA ?= /usr/share/datasets/fashion-mnist
 TESTS := Tests/bin/$(CONFIG)/net10.0/NativeNets.Tests
 
-.PHONY: build run test bench data fixtures clean
+.PHONY: build run test bench bundle data fixtures clean
 
 ## build: compile everything; the command line lands in out/nativenets
 build:
@@ -31,6 +31,10 @@ test:
 bench: build data
 	$(DOTNET) build Bench/NativeNets.Bench.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	Bench/bin/$(CONFIG)/net10.0/NativeNets.Bench --data "$(DATA)" --results Bench/RESULTS.md
+
+## bundle: out/bundle.tar.xz for a Linux x64 GPU host without .NET (runtime, CLI, tests, fixtures; BUNDLE_DATA=1 adds Fashion-MNIST)
+bundle:
+	@bash runtime/scripts/make-bundle.sh
 
 ## fixtures: regenerate the PyTorch parity fixtures (needs Debian's python3-torch and python3-torchvision)
 fixtures:

@@ -39,7 +39,7 @@ public sealed class AuxiliaryHead : Layer
         _output = null;
         if (!Training) return x;
         var h = x;
-        foreach (var (_, layer) in _head) h = layer.Forward(h);
+        foreach (var (name, layer) in _head) h = ForwardChild(name, layer, h);
         _output = h;
         return x;
     }
@@ -71,7 +71,7 @@ public sealed class AuxiliaryHead : Layer
         _outputGrad = null;
         if (dOutput is null) return PropagateDown ? dy : null;
         Tensor? g = dOutput;
-        for (var i = _head.Count - 1; i >= 0 && g is not null; i--) g = _head[i].Layer.Backward(g);
+        for (var i = _head.Count - 1; i >= 0 && g is not null; i--) g = BackwardChild(_head[i].Name, _head[i].Layer, g);
         if (!PropagateDown) return null;
         if (g is null) throw new InvalidOperationException("AuxiliaryHead: the head returned no input gradient");
         var dx = ReuseLike(ref _dx, dy);

@@ -21,7 +21,7 @@ public sealed class Inception : Layer
 
     public override Tensor Forward(Tensor x)
     {
-        var outputs = _branches.Select(b => b.Layer.Forward(x)).ToArray();
+        var outputs = _branches.Select(b => ForwardChild(b.Name, b.Layer, x)).ToArray();
         var first = outputs[0];
         foreach (var o in outputs)
             if (o.Rank != 4 || o[0] != first[0] || o[2] != first[2] || o[3] != first[3])
@@ -55,7 +55,7 @@ public sealed class Inception : Layer
             }
             ops.CopyFromChannels(dy, offset, g);
             offset += _channels[i];
-            var d = _branches[i].Layer.Backward(g);
+            var d = BackwardChild(_branches[i].Name, _branches[i].Layer, g);
             if (!PropagateDown || d is null) continue;
             if (dx is null)
             {

@@ -98,6 +98,36 @@ public abstract class Layer : IDisposable
 
     protected static Tensor ReuseLike(ref Tensor? buffer, Tensor like) => Reuse(ref buffer, like.Dims, like.DType, like.Device);
 
+    /// <summary>Runs a child's forward inside an NVTX range named after it ("conv1.forward"), for Nsight.</summary>
+    protected static Tensor ForwardChild(string name, Layer child, Tensor x)
+    {
+        if (!Diagnostics.Profiling.Ranges) return child.Forward(x);
+        Diagnostics.Profiling.Push(name + ".forward");
+        try
+        {
+            return child.Forward(x);
+        }
+        finally
+        {
+            Diagnostics.Profiling.Pop();
+        }
+    }
+
+    /// <summary>Runs a child's backward inside an NVTX range named after it ("conv1.backward").</summary>
+    protected static Tensor? BackwardChild(string name, Layer child, Tensor dy)
+    {
+        if (!Diagnostics.Profiling.Ranges) return child.Backward(dy);
+        Diagnostics.Profiling.Push(name + ".backward");
+        try
+        {
+            return child.Backward(dy);
+        }
+        finally
+        {
+            Diagnostics.Profiling.Pop();
+        }
+    }
+
     protected static InvalidOperationException BackwardBeforeForward(string layer) =>
         new($"{layer}: Backward called before Forward");
 }

@@ -35,8 +35,8 @@ public sealed class Residual : Layer
     public override Tensor Forward(Tensor x)
     {
         var h = x;
-        foreach (var (_, layer) in _branch) h = layer.Forward(h);
-        var s = _shortcut is { } sc ? sc.Layer.Forward(x) : x;
+        foreach (var (name, layer) in _branch) h = ForwardChild(name, layer, h);
+        var s = _shortcut is { } sc ? ForwardChild(sc.Name, sc.Layer, x) : x;
         if (!h.SameShape(s))
             throw new ArgumentException($"Residual: the branch gives {h.ShapeText} but the shortcut {s.ShapeText}");
         var sum = ReuseLike(ref _sum, h);
@@ -48,8 +48,8 @@ public sealed class Residual : Layer
     {
         var g = Post is null ? dy : Post.Backward(dy)!;
         Tensor? db = g;
-        for (var i = _branch.Count - 1; i >= 0; i--) db = _branch[i].Layer.Backward(db!);
-        var ds = _shortcut is { } sc ? sc.Layer.Backward(g) : g;
+        for (var i = _branch.Count - 1; i >= 0; i--) db = BackwardChild(_branch[i].Name, _branch[i].Layer, db!);
+        var ds = _shortcut is { } sc ? BackwardChild(sc.Name, sc.Layer, g) : g;
         if (!PropagateDown) return null;
         var dx = ReuseLike(ref _dx, db!);
         g.Backend.Add(db!, ds!, dx);

@@ -30,7 +30,7 @@ public sealed class Sequential : Layer
     public override Tensor Forward(Tensor x)
     {
         var h = x;
-        foreach (var (_, layer) in _layers) h = layer.Forward(h);
+        foreach (var (name, layer) in _layers) h = ForwardChild(name, layer, h);
         return h;
     }
 
@@ -39,8 +39,8 @@ public sealed class Sequential : Layer
         Tensor? g = dy;
         for (var i = _layers.Count - 1; i >= 0; i--)
         {
-            var layer = _layers[i].Layer;
-            g = layer.Backward(g!);
+            var (name, layer) = _layers[i];
+            g = BackwardChild(name, layer, g!);
             if (g is null)
             {
                 if (i > 0) throw new InvalidOperationException($"layer '{_layers[i].Name}' returned no input gradient but {i} layer(s) before it need one");

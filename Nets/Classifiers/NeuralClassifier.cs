@@ -75,6 +75,7 @@ public abstract class NeuralClassifier : IClassifier
         var yHost = new int[batch];
         TrainSeconds = 0;
         TrainImages = 0;
+        var step = 0;
         for (var epoch = 0; epoch < Options.Epochs; epoch++)
         {
             sgd.LearningRate = schedule.At(epoch);
@@ -85,6 +86,7 @@ public abstract class NeuralClassifier : IClassifier
             // Whole batches only: a short last batch would change the shapes (and the statistics) of one step.
             foreach (var slice in Data.Datasets.Batches.Slices(order, batch, dropLast: true))
             {
+                Diagnostics.Profiling.BeginStep(++step, ops);
                 LoadBatch(flat, slice, xU8, x);
                 for (var i = 0; i < batch; i++) yHost[i] = labels[slice[i]];
                 y.CopyFrom<int>(yHost);
@@ -94,6 +96,7 @@ public abstract class NeuralClassifier : IClassifier
                 lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y)) * batch;
                 _net.Backward(loss.Backward());
                 sgd.Step();
+                Diagnostics.Profiling.EndStep(step, ops);
 
                 ops.ArgMaxRows(scores, predicted);
                 var p = predicted.ToArray<int>();

@@ -31,10 +31,12 @@ internal static class BenchCommand
         var tf32 = new Option<bool>("--tf32") { Description = "Let F32 GEMMs and convolutions use TF32 tensor cores (as PyTorch's cuDNN does by default)" };
         var device = Common.DeviceOption();
         var json = Common.Json();
+        var profile = Common.ProfileSteps();
         var cmd = new Command("bench", "Training and inference images/s of an architecture on synthetic data")
-            { model, batch, precision, steps, warmup, size, classes, tf32, device, json };
+            { model, batch, precision, steps, warmup, size, classes, tf32, device, json, profile };
         cmd.SetAction(p => Common.Guard(() =>
         {
+            Common.ApplyProfileSteps(p.GetValue(profile));
             if (p.GetValue(precision) != "fp32")
                 throw new NotSupportedException($"--precision {p.GetValue(precision)}: mixed precision is not implemented yet; use fp32");
             var dev = Common.ParseDevice(p.GetValue(device)!);
@@ -64,14 +66,17 @@ internal static class BenchCommand
         using var loss = new SoftmaxCrossEntropyLoss();
         using var sgd = new Sgd(net.Parameters(), 0.01, 0.9, 1e-4);
 
+        var stepNumber = 0;
         void Step()
         {
+            Diagnostics.Profiling.BeginStep(++stepNumber, backend);
             sgd.ZeroGrad();
             var logits = net.Forward(x);
             loss.Forward(logits, y);
             AuxiliaryLosses.Add(net, y);
             net.Backward(loss.Backward());
             sgd.Step();
+            Diagnostics.Profiling.EndStep(stepNumber, backend);
         }
 
         net.Training = true;

@@ -23,6 +23,14 @@ internal static class Common
         DefaultValueFactory = _ => "cpu",
     };
 
+    public static Option<string?> ProfileSteps() => new("--profile-steps")
+    {
+        Description = "A:B: open the CUDA profiler's capture range for training steps A to B only (nsys --capture-range=cudaProfilerApi, ncu --profile-from-start off)",
+    };
+
+    public static void ApplyProfileSteps(string? text) =>
+        Diagnostics.Profiling.CaptureSteps = text is null ? null : Diagnostics.Profiling.ParseSteps(text);
+
     public static Option<int> Limit(string name, string description) => new(name) { Description = description, DefaultValueFactory = _ => 0 };
 
     /// <summary>Interactive terminals get progress bars; redirected output and JSON get plain lines on stderr.</summary>

@@ -26,10 +26,12 @@ internal static class TrainCommand
         var save = new Option<string?>("--save") { Description = "Write the trained weights to this safetensors file (torchvision's keys)" };
         var json = Common.Json();
         var device = Common.DeviceOption();
+        var profile = Common.ProfileSteps();
         var cmd = new Command("train", "Train a classifier (linear, two- or three-layer net, or any CNN architecture that fits 28 px input) on Fashion-MNIST and test it")
-            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device };
+            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile };
         cmd.SetAction(p => Common.Guard(() =>
         {
+            Common.ApplyProfileSteps(p.GetValue(profile));
             var asJson = p.GetValue(json);
             var name = p.GetValue(model)!;
             var defaults = Zoo.DefaultOptions(name);

@@ -29,7 +29,7 @@ public class TensorTests
     }
 
     [Fact]
-    public void EveryDTypeHasItsSizeAndACudaTensorNeedsTheCudaBackend()
+    public void EveryDTypeHasItsSizeAndACudaTensorNeedsAGpu()
     {
         Assert.Equal(new[] { 4, 2, 2, 4, 1, 8 }, new[] { DType.F32, DType.F16, DType.BF16, DType.I32, DType.U8, DType.F64 }.Select(d => d.SizeOf()));
         using var nhwc = new Tensor([1, 3, 4, 4], DType.BF16, Device.Cpu, Layout.NHWC);
@@ -37,8 +37,10 @@ public class TensorTests
         Assert.Equal(96, nhwc.Bytes);
         Assert.Equal(Device.Cuda(1), Device.Parse("cuda:1"));
         Assert.Throws<ArgumentException>(() => Device.Parse("tpu"));
-        var e = Assert.Throws<NotSupportedException>(() => new Tensor([2], DType.F32, Device.Cuda(0)));
-        Assert.Contains("cuda:0", e.Message);
+        var gpus = NativeNets.Backends.CudaDevices.TryCount(out _);
+        // A device that does not exist is a clear error: cuda:N past the GPUs found, or any cuda:N without a driver.
+        var e = Assert.Throws<NativeNets.Backends.CudaUnavailableException>(() => new Tensor([2], DType.F32, Device.Cuda(gpus + 3)));
+        Assert.Contains(gpus == 0 ? "no CUDA driver" : $"cuda:{gpus + 3} does not exist", e.Message);
     }
 
     [Fact]

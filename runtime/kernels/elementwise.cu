@@ -1,6 +1,7 @@
 // NativeNets CUDA kernels: elementwise ops, bias adds, scale-shift and dtype casts.
-// Compiled at run time by NVRTC (no #include: only NVRTC's built-ins). See README.md for every
-// kernel's signature, launch rule and the CPU method (Layers/Backends/Cpu/CpuElementwise.cs) it matches.
+// Compiled at run time by NVRTC, after the shared helpers of common.cuh (no #include: only NVRTC's
+// built-ins). See README.md for every kernel's signature, launch rule and the CPU method
+// (Layers/Backends/Cpu/CpuElementwise.cs) it matches.
 //
 // Launch: every kernel here is a grid-stride loop, so any grid and any block size are correct.
 // 1-D kernels: blockDim.x = 256, gridDim.x = min(ceil(n / 256), 65535) is the suggested launch.
@@ -11,21 +12,8 @@
 // and an add), the kernels use the __f*_rn / __d*_rn intrinsics so that the compiler cannot
 // contract them into an FMA; the result is then bit-identical to the CPU.
 
-typedef unsigned long long u64;
-typedef long long i64;
-typedef unsigned int u32;
 typedef unsigned short u16;
-typedef unsigned char u8;
 
-#define NN_DEV static __device__ __forceinline__
-#define NN_FOR(i, n) for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64)gridDim.x * blockDim.x)
-
-NN_DEV float nn_mul(float a, float b) { return __fmul_rn(a, b); }
-NN_DEV double nn_mul(double a, double b) { return __dmul_rn(a, b); }
-NN_DEV float nn_add(float a, float b) { return __fadd_rn(a, b); }
-NN_DEV double nn_add(double a, double b) { return __dadd_rn(a, b); }
-NN_DEV float nn_sub(float a, float b) { return __fsub_rn(a, b); }
-NN_DEV double nn_sub(double a, double b) { return __dsub_rn(a, b); }
 NN_DEV float nn_tanh(float x) { return tanhf(x); }
 NN_DEV double nn_tanh(double x) { return tanh(x); }
 
@@ -153,20 +141,6 @@ NN_DEV bool nn_store(int* p, i64 i, double v)
     }
     p[i] = (int)r;
     return true;
-}
-
-// *error = the smallest code reported (0 means none; the host zeroes it first; a null error is
-// ignored): a CAS loop, so the result does not depend on which thread gets there first.
-NN_DEV void nn_report_min(int* error, int code)
-{
-    if (error == 0) return;
-    int old = *(volatile int*)error;
-    while (old == 0 || code < old)
-    {
-        int seen = atomicCAS(error, old, code);
-        if (seen == old) break;
-        old = seen;
-    }
 }
 
 NN_DEV void nn_report(int* error, i64 i)

@@ -1,6 +1,6 @@
 // NativeNets CUDA kernels: softmax cross-entropy and multiclass hinge, loss and gradient in one pass.
-// Compiled at run time by NVRTC (no #include). See README.md; the CPU methods matched are in
-// Layers/Backends/Cpu/CpuLosses.cs.
+// Compiled at run time by NVRTC, after the shared helpers of common.cuh (no #include). See README.md;
+// the CPU methods matched are in Layers/Backends/Cpu/CpuLosses.cs.
 //
 // One block per row (grid-stride over rows): blockDim.x a multiple of 32, at most 1024 (256
 // suggested), no dynamic shared memory. Each kernel writes the row's loss (double) to rowLosses[r];
@@ -10,63 +10,12 @@
 // set rowLosses[r] = NaN and leave that row's gradient untouched; the host must zero *error before
 // the launch and throw when it is nonzero afterwards, as the CPU does before computing anything.
 
-typedef long long i64;
-
-#define NN_DEV static __device__ __forceinline__
-#define NN_FULL 0xFFFFFFFFu
-
 NN_DEV float nn_exp(float x) { return expf(x); }
 NN_DEV double nn_exp(double x) { return exp(x); }
-NN_DEV float nn_mul(float a, float b) { return __fmul_rn(a, b); }
-NN_DEV double nn_mul(double a, double b) { return __dmul_rn(a, b); }
-NN_DEV float nn_sub(float a, float b) { return __fsub_rn(a, b); }
-NN_DEV double nn_sub(double a, double b) { return __dsub_rn(a, b); }
 
 // TensorPrimitives.Max: NaN if any value is NaN.
 template <typename T>
 NN_DEV T nn_max_nan(T a, T b) { return (a != a || a > b) ? a : b; }
-
-NN_DEV double nn_block_sum(double v)
-{
-    __shared__ double warp_sums[32];
-    __shared__ double total;
-    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-    if (lane == 0) warp_sums[warp] = v;
-    __syncthreads();
-    if (warp == 0)
-    {
-        unsigned warps = (blockDim.x + 31u) >> 5;
-        v = lane < warps ? warp_sums[lane] : 0.0;
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-        if (lane == 0) total = v;
-    }
-    __syncthreads();
-    double r = total;
-    __syncthreads();
-    return r;
-}
-
-NN_DEV int nn_block_sum_int(int v)
-{
-    __shared__ int warp_sums[32];
-    __shared__ int total;
-    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-    if (lane == 0) warp_sums[warp] = v;
-    __syncthreads();
-    if (warp == 0)
-    {
-        unsigned warps = (blockDim.x + 31u) >> 5;
-        v = lane < warps ? warp_sums[lane] : 0;
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-        if (lane == 0) total = v;
-    }
-    __syncthreads();
-    int r = total;
-    __syncthreads();
-    return r;
-}
 
 template <typename T>
 NN_DEV T nn_block_max_nan(T v)
@@ -88,20 +37,6 @@ NN_DEV T nn_block_max_nan(T v)
     T r = total;
     __syncthreads();
     return r;
-}
-
-// *error = the smallest code reported (0 means none; the host zeroes it first; a null error is
-// ignored): a CAS loop, so the result does not depend on which thread gets there first.
-NN_DEV void nn_report_min(int* error, int code)
-{
-    if (error == 0) return;
-    int old = *(volatile int*)error;
-    while (old == 0 || code < old)
-    {
-        int seen = atomicCAS(error, old, code);
-        if (seen == old) break;
-        old = seen;
-    }
 }
 
 // Returns whether the row's label is usable; on a bad label reports it and marks the row.
@@ -183,7 +118,7 @@ NN_DEV void nn_hinge_body(const T* scores, const int* labels, T* dscores, double
             if (d) d[j] = on ? scale : (T)0;
         }
         double loss = nn_block_sum(acc);
-        int count = nn_block_sum_int(active);
+        int count = nn_block_sum(active);
         if (threadIdx.x == 0)
         {
             row_losses[r] = loss;

@@ -1,14 +1,6 @@
 // NativeNets CUDA kernels: k-nearest-neighbour distances and the k smallest per row.
-// Compiled at run time by NVRTC (no #include). See README.md; the CPU methods matched are in
-// Layers/Backends/Cpu/CpuNeighbors.cs.
-
-typedef unsigned long long u64;
-typedef long long i64;
-typedef unsigned int u32;
-typedef unsigned char u8;
-
-#define NN_DEV static __device__ __forceinline__
-#define NN_FULL 0xFFFFFFFFu
+// Compiled at run time by NVRTC, after the shared helpers of common.cuh (no #include). See README.md;
+// the CPU methods matched are in Layers/Backends/Cpu/CpuNeighbors.cs.
 
 // ---- L1 distances over U8 rows, exact -----------------------------------------------------------
 // distances[q, r] = sum over d of |queries[q, d] - references[r, d]| as int (the host checks
@@ -102,27 +94,6 @@ extern "C" __global__ void nn_l1_distances_u8(const unsigned char* queries, cons
 // On the device the host runs the GEMM with alpha = 1 (distances = Q R^T), computes the query norms
 // with nn_squared_norms_rows_f32, and nn_l2_combine_f32 finishes with the same two additions in the
 // same order (-2 * dot is exact, so this equals the CPU's formula on the GEMM's dot products).
-
-NN_DEV double nn_block_sum(double v)
-{
-    __shared__ double warp_sums[32];
-    __shared__ double total;
-    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-    if (lane == 0) warp_sums[warp] = v;
-    __syncthreads();
-    if (warp == 0)
-    {
-        unsigned warps = (blockDim.x + 31u) >> 5;
-        v = lane < warps ? warp_sums[lane] : 0.0;
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-        if (lane == 0) total = v;
-    }
-    __syncthreads();
-    double r = total;
-    __syncthreads();
-    return r;
-}
 
 // norms[r] = sum over c of x[r, c]^2: one block per row (grid-stride over rows; blockDim a multiple
 // of 32, at most 1024), accumulated in double and rounded once to float. The CPU sums the squares in

@@ -1,23 +1,11 @@
 // NativeNets CUDA kernels: SGD with momentum, one tensor or many per launch.
-// Compiled at run time by NVRTC (no #include). See README.md; the CPU method matched is
-// CpuBackend.SgdMomentumStep (Layers/Backends/Cpu/CpuOptimizer.cs).
+// Compiled at run time by NVRTC, after the shared helpers of common.cuh (no #include). See README.md;
+// the CPU method matched is CpuBackend.SgdMomentumStep (Layers/Backends/Cpu/CpuOptimizer.cs).
 //
 // Per element, exactly as the CPU (every operation rounded in T, never fused):
 //   vel = ((momentum * v) + g) + (weightDecay * p);  v = vel;  p = p - lr * vel
 // with lr, momentum and weightDecay already rounded to T by the host ((float)lr for F32), so the
 // result is bit-identical to the CPU's.
-
-typedef long long i64;
-typedef unsigned char u8;
-
-#define NN_DEV static __device__ __forceinline__
-
-NN_DEV float nn_mul(float a, float b) { return __fmul_rn(a, b); }
-NN_DEV double nn_mul(double a, double b) { return __dmul_rn(a, b); }
-NN_DEV float nn_add(float a, float b) { return __fadd_rn(a, b); }
-NN_DEV double nn_add(double a, double b) { return __dadd_rn(a, b); }
-NN_DEV float nn_sub(float a, float b) { return __fsub_rn(a, b); }
-NN_DEV double nn_sub(double a, double b) { return __dsub_rn(a, b); }
 
 template <typename T>
 NN_DEV void nn_sgd_one(T* p, const T* g, T* v, i64 i, T lr, T momentum, T decay)

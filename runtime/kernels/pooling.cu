@@ -1,6 +1,7 @@
 // NativeNets CUDA kernels: max, average and adaptive average pooling over NCHW planes.
-// Compiled at run time by NVRTC (no #include). See README.md; the CPU methods matched are in
-// Layers/Backends/Cpu/CpuPooling.cs (windows, divisors, tie rules and summation order).
+// Compiled at run time by NVRTC, after the shared helpers of common.cuh (no #include). See README.md;
+// the CPU methods matched are in Layers/Backends/Cpu/CpuPooling.cs (windows, divisors, tie rules and
+// summation order).
 //
 // All kernels are 2-D grid-stride loops: blockIdx.y walks the planes (N * C), blockIdx.x /
 // threadIdx.x walk the elements of a plane (outputs for the forward kernels, inputs for the backward
@@ -16,10 +17,6 @@
 //   int planes, int H, int W, int OH, int OW, int kernelH, int kernelW, int strideH, int strideW,
 //   int padH, int padW, int countIncludePad   (countIncludePad is read by the average kernels only)
 
-typedef long long i64;
-
-#define NN_DEV static __device__ __forceinline__
-
 #define NN_POOL_PARAMS                                                                                                 \
     int planes, int H, int W, int OH, int OW, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,  \
         int countIncludePad
@@ -28,10 +25,7 @@ typedef long long i64;
 #define NN_PLANES(p) for (i64 p = blockIdx.y; p < planes; p += gridDim.y)
 #define NN_IN_PLANE(e, count) for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < (count); e += gridDim.x * blockDim.x)
 
-// share = dy * inv rounded, then added: never fused, as the CPU's two steps.
-NN_DEV float nn_mul(float a, float b) { return __fmul_rn(a, b); }
-NN_DEV double nn_mul(double a, double b) { return __dmul_rn(a, b); }
-
+// Shares are dy * inv rounded, then added (nn_mul, common.cuh): never fused, as the CPU's two steps.
 NN_DEV int nn_min(int a, int b) { return a < b ? a : b; }
 NN_DEV int nn_max(int a, int b) { return a > b ? a : b; }
 

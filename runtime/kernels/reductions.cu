@@ -1,40 +1,11 @@
 // NativeNets CUDA kernels: sums, column sums, per-channel sums and row arg-max.
-// Compiled at run time by NVRTC (no #include). See README.md for signatures and launch rules; the CPU
-// methods matched are in Layers/Backends/Cpu/CpuReductions.cs, CpuElementwise.cs (SumRows) and
-// CpuConvolution.cs (ConvBackwardBias).
+// Compiled at run time by NVRTC, after the shared helpers of common.cuh (no #include). See README.md for
+// signatures and launch rules; the CPU methods matched are in Layers/Backends/Cpu/CpuReductions.cs,
+// CpuElementwise.cs (SumRows) and CpuConvolution.cs (ConvBackwardBias).
 //
-// Block reductions use warp shuffles and a 32-slot static shared array: blockDim.x must be a multiple
-// of 32, at most 1024 (256 suggested); no dynamic shared memory. Every reduction adds in a fixed
-// order for a given (grid, block), so results are the same run to run.
-
-typedef unsigned long long u64;
-typedef long long i64;
-typedef unsigned int u32;
-
-#define NN_DEV static __device__ __forceinline__
-#define NN_FULL 0xFFFFFFFFu
-
-// Sum of v over the block; every thread gets the total. Must be reached by all threads of the block.
-NN_DEV double nn_block_sum(double v)
-{
-    __shared__ double warp_sums[32];
-    __shared__ double total;
-    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-    if (lane == 0) warp_sums[warp] = v;
-    __syncthreads();
-    if (warp == 0)
-    {
-        unsigned warps = (blockDim.x + 31u) >> 5;
-        v = lane < warps ? warp_sums[lane] : 0.0;
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-        if (lane == 0) total = v;
-    }
-    __syncthreads();
-    double r = total;
-    __syncthreads(); // the shared slots may be reused by the next call
-    return r;
-}
+// Block reductions use warp shuffles and a 32-slot static shared array (nn_block_sum, in common.cuh):
+// blockDim.x must be a multiple of 32, at most 1024 (256 suggested); no dynamic shared memory. Every
+// reduction adds in a fixed order for a given (grid, block), so results are the same run to run.
 
 // ---- Sum and SumOfSquares: partials per block, then a fixed-order finish ------------------------
 // Each block writes the double sum of its grid-stride share of x to partials[blockIdx.x]. With

@@ -1,33 +1,8 @@
 // NativeNets CUDA kernels: row gathers, channel copies, the zero-padded ResNet shortcut, dropout and
-// the inference-mode batch-norm backward. Compiled at run time by NVRTC (no #include). See README.md;
-// the CPU methods matched are in Layers/Backends/Cpu/CpuStructure.cs, CpuBackend.cs (GatherRows) and
-// CpuNormalization.cs (BatchNormBackwardInference).
-
-typedef unsigned long long u64;
-typedef long long i64;
-typedef unsigned int u32;
-typedef unsigned char u8;
-
-#define NN_DEV static __device__ __forceinline__
-#define NN_FULL 0xFFFFFFFFu
-#define NN_FOR(i, n) for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64)gridDim.x * blockDim.x)
-
-NN_DEV float nn_mul(float a, float b) { return __fmul_rn(a, b); }
-NN_DEV double nn_mul(double a, double b) { return __dmul_rn(a, b); }
-
-// *error = the smallest code reported (0 means none; the host zeroes it first; a null error is
-// ignored): a CAS loop, so the result does not depend on which thread gets there first.
-NN_DEV void nn_report_min(int* error, int code)
-{
-    if (error == 0) return;
-    int old = *(volatile int*)error;
-    while (old == 0 || code < old)
-    {
-        int seen = atomicCAS(error, old, code);
-        if (seen == old) break;
-        old = seen;
-    }
-}
+// the inference-mode batch-norm backward. Compiled at run time by NVRTC, after the shared helpers of
+// common.cuh (no #include). See README.md; the CPU methods matched are in
+// Layers/Backends/Cpu/CpuStructure.cs, CpuBackend.cs (GatherRows) and CpuNormalization.cs
+// (BatchNormBackwardInference).
 
 // ---- GatherRows ------------------------------------------------------------------------------------
 // dst row i = src row rows[i], rowBytes bytes each (rows of any dtype). One block per destination row
@@ -174,27 +149,6 @@ NN_DEV void nn_dropout_backward_body(const T* dy, const u8* mask, T* dx, i64 n, 
 // plane in T, then planes in double), so dgamma and dbeta agree to a few ulps; dx is bit-identical.
 // One block per channel (grid-stride over channels), blockDim a multiple of 32, at most 1024 (256
 // suggested); the block walks the channel's N * HW elements flat, reading each once, so dx may alias dy.
-
-NN_DEV double nn_block_sum(double v)
-{
-    __shared__ double warp_sums[32];
-    __shared__ double total;
-    unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-    if (lane == 0) warp_sums[warp] = v;
-    __syncthreads();
-    if (warp == 0)
-    {
-        unsigned warps = (blockDim.x + 31u) >> 5;
-        v = lane < warps ? warp_sums[lane] : 0.0;
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(NN_FULL, v, o);
-        if (lane == 0) total = v;
-    }
-    __syncthreads();
-    double r = total;
-    __syncthreads();
-    return r;
-}
 
 template <typename T>
 NN_DEV void nn_bn_backward_inference_body(const T* x, const T* dy, T* dx, const T* gamma, T* dgamma, T* dbeta,

@@ -1,11 +1,12 @@
-// Force-included by check-kernels.sh when clang-14 compiles runtime/kernels/*.cu as CUDA device code
-// (-nocudainc -nocudalib). It supplies what NVRTC has built in and nothing more: the execution-space
-// keywords, the builtin variables (threadIdx, ...), CUDA's vector types, the device math functions
+// Force-included by check-kernels.sh when clang-14 compiles runtime/kernels/*.cu (each after
+// runtime/kernels/common.cuh, as the host hands it to NVRTC) as CUDA device code (-nocudainc
+// -nocudalib). It supplies what NVRTC has built in and nothing more: the execution-space keywords,
+// the builtin variables (threadIdx, ...), CUDA's vector types, the device math functions
 // (expf, tanh, rint, ...) and intrinsics (__fmul_rn, __vsadu4, __float_as_uint, ...) that clang
 // declares in its resource headers, the warp intrinsics (__shfl_down_sync, __ldg, ...) and the atomic
 // functions that CUDA's device_atomic_functions.h declares. The helper macros clang's headers need
 // (INT_MAX, HUGE_VAL) are undefined again at the end, so a kernel that uses them fails here as it
-// would under NVRTC. A kernel file must not #include anything.
+// would under NVRTC. Neither a kernel file nor common.cuh may #include anything.
 #pragma once
 
 #define __host__ __attribute__((host))

@@ -104,7 +104,7 @@ public sealed unsafe partial class CudaBackend
         if (bias.Count != cols)
             throw new ArgumentException($"{op}: bias {bias.ShapeText} must have {cols} elements, one per column of y {y.ShapeText}");
         var args = new KernelArgs().Ptr(y.Pointer).Ptr(bias.Pointer).I32(rows).I32(cols);
-        LaunchElementwise(Elementwise, $"nn_add_row_vector_{Suffix(op, y)}", y.Count, ref args);
+        _kernels.Launch(Elementwise, $"nn_add_row_vector_{Suffix(op, y)}", (uint)Math.Min((cols + 255) / 256, 65535), (uint)Math.Min(rows, 65535), Threads, 0, ref args);
     }
 
     public override void Relu(Tensor x, Tensor y) => Unary(nameof(Relu), "nn_relu", x, y);

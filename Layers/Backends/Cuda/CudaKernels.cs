@@ -24,10 +24,22 @@ internal sealed unsafe class CudaKernels : IDisposable
         _computeCapability = computeCapability;
     }
 
-    /// <summary>The kernel sources shipped in this assembly, by file name ("elementwise.cu").</summary>
+    /// <summary>The kernel sources shipped in this assembly, by file name ("elementwise.cu"), each as NVRTC compiles it.</summary>
     public static IReadOnlyDictionary<string, string> Sources { get; } = LoadSources();
 
+    /// <summary>
+    /// The shared device helpers (runtime/kernels/common.cuh) go in front of every kernel file: NVRTC has no include
+    /// path here, and one text per file keeps the cache key honest. #line keeps NVRTC's messages on the file's own lines.
+    /// </summary>
     private static Dictionary<string, string> LoadSources()
+    {
+        var files = LoadResources();
+        var common = files.GetValueOrDefault("common.cuh", "");
+        return files.Where(f => f.Key.EndsWith(".cu", StringComparison.Ordinal))
+            .ToDictionary(f => f.Key, f => common.Length == 0 ? f.Value : $"#line 1 \"common.cuh\"\n{common}\n#line 1 \"{f.Key}\"\n{f.Value}", StringComparer.Ordinal);
+    }
+
+    private static Dictionary<string, string> LoadResources()
     {
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         var assembly = typeof(CudaKernels).Assembly;
