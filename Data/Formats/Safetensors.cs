@@ -210,6 +210,7 @@ public sealed class SafetensorsFile : IDisposable
         var headerBytes = header.ToArray();
         var padded = (headerBytes.Length + 7) / 8 * 8;
         var tmp = path + ".tmp-" + Environment.ProcessId;
+        RemoveStaleTemporaries(path);
         try
         {
             using (var f = File.Create(tmp))
@@ -227,6 +228,26 @@ public sealed class SafetensorsFile : IDisposable
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
+    }
+
+    /// <summary>
+    /// A writer killed mid-write (SIGKILL, power loss) leaves its "path.tmp-PID" behind, never a half-written
+    /// <paramref name="path"/>; the next write to the same path removes such leftovers of processes that no longer run.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string path)
+    {
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        var prefix = System.IO.Path.GetFileName(path) + ".tmp-";
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, prefix + "*"))
+            {
+                if (!int.TryParse(System.IO.Path.GetFileName(file).AsSpan(prefix.Length), out var pid) || pid == Environment.ProcessId) continue;
+                if (!Directory.Exists($"/proc/{pid}") || !OperatingSystem.IsLinux()) File.Delete(file);
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>The bytes and safetensors dtype of a CPU tensor (F32, F64, F16, BF16, I32, U8).</summary>

@@ -14,6 +14,9 @@ public sealed class Dropout(double p = 0.5, ulong seed = 0) : Layer
     private Tensor? _dx;
     private bool _active;
 
+    /// <summary>The layer's mask generator; checkpoints save and restore its state.</summary>
+    public Rng Generator => _rng;
+
     public double P { get; } = p is >= 0 and < 1 ? p : throw new ArgumentOutOfRangeException(nameof(p), $"dropout p = {p} must be in [0, 1)");
 
     public override Tensor Forward(Tensor x)

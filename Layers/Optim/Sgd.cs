@@ -27,6 +27,9 @@ public sealed class Sgd : IDisposable
         WeightDecay = weightDecay;
     }
 
+    /// <summary>Each parameter with its momentum buffer (PyTorch's momentum_buffer), for checkpoints.</summary>
+    public IReadOnlyList<(Parameter Parameter, Tensor Velocity)> State => _state;
+
     public double LearningRate { get; set; }
     public double Momentum { get; }
     public double WeightDecay { get; }

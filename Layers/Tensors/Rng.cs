@@ -17,6 +17,19 @@ public sealed class Rng
         _s3 = SplitMix64(ref x);
     }
 
+    /// <summary>The generator's whole state (four words), to save in a checkpoint and restore exactly.</summary>
+    public ulong[] State
+    {
+        get => [_s0, _s1, _s2, _s3];
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Length != 4 || (value[0] | value[1] | value[2] | value[3]) == 0)
+                throw new ArgumentException("an Rng state is four words, not all zero", nameof(value));
+            (_s0, _s1, _s2, _s3) = (value[0], value[1], value[2], value[3]);
+        }
+    }
+
     /// <summary>One step of splitmix64: the state advances by the golden gamma and the output is mixed.</summary>
     public static ulong SplitMix64(ref ulong state)
     {

@@ -44,6 +44,9 @@ public abstract class NeuralClassifier : IClassifier
 
     public long TrainImages { get; private set; }
 
+    /// <summary>The epochs a resumed run found already done in its checkpoint (0 for a fresh run).</summary>
+    public int ResumedFromEpoch { get; private set; }
+
     /// <summary>The network for images of <paramref name="imageDims"/> (C, H, W) and <paramref name="classes"/> classes.</summary>
     protected abstract Sequential Build(int[] imageDims, int classes, Rng rng);
 
@@ -75,8 +78,17 @@ public abstract class NeuralClassifier : IClassifier
         var yHost = new int[batch];
         TrainSeconds = 0;
         TrainImages = 0;
-        var step = 0;
-        for (var epoch = 0; epoch < Options.Epochs; epoch++)
+        var step = 0L;
+        var startEpoch = 0;
+        var fingerprint = $"{Name}, input {Tensor.FormatDims(_imageDims)}, {classes} classes, {n} images, batch {batch}, seed {Options.Seed}";
+        ResumedFromEpoch = 0;
+        if (Options.Resume && Options.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
+        {
+            var state = Weights.Checkpoint.Load(resumeFrom, _net, sgd, fingerprint);
+            (startEpoch, step, rng.State) = (state.Epoch, state.Step, state.Rng);
+            ResumedFromEpoch = startEpoch;
+        }
+        for (var epoch = startEpoch; epoch < Options.Epochs; epoch++)
         {
             sgd.LearningRate = schedule.At(epoch);
             var order = Data.Datasets.Batches.Order(n, rng);
@@ -86,7 +98,7 @@ public abstract class NeuralClassifier : IClassifier
             // Whole batches only: a short last batch would change the shapes (and the statistics) of one step.
             foreach (var slice in Data.Datasets.Batches.Slices(order, batch, dropLast: true))
             {
-                Diagnostics.Profiling.BeginStep(++step, ops);
+                Diagnostics.Profiling.BeginStep((int)++step, ops);
                 LoadBatch(flat, slice, xU8, x);
                 for (var i = 0; i < batch; i++) yHost[i] = labels[slice[i]];
                 y.CopyFrom<int>(yHost);
@@ -96,7 +108,7 @@ public abstract class NeuralClassifier : IClassifier
                 lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y)) * batch;
                 _net.Backward(loss.Backward());
                 sgd.Step();
-                Diagnostics.Profiling.EndStep(step, ops);
+                Diagnostics.Profiling.EndStep((int)step, ops);
 
                 ops.ArgMaxRows(scores, predicted);
                 var p = predicted.ToArray<int>();
@@ -111,6 +123,11 @@ public abstract class NeuralClassifier : IClassifier
             var penalty = L2Regularization.Penalty(_net.Parameters(), Options.WeightDecay);
             OnEpoch?.Invoke(new EpochReport(epoch + 1, Options.Epochs, lossSum / Math.Max(1, seen) + penalty,
                 (double)correct / Math.Max(1, seen), sgd.LearningRate, seconds, seen));
+            if (Options.CheckpointPath is { } checkpoint)
+                Weights.Checkpoint.Save(checkpoint, _net, sgd, new Weights.TrainingState
+                {
+                    Epoch = epoch + 1, Step = step, Rng = rng.State, Dropout = Weights.Checkpoint.DropoutStates(_net), Fingerprint = fingerprint,
+                });
         }
         _net.Training = false;
     }

@@ -11,6 +11,10 @@ public sealed record TrainOptions
     public int LrStepEpochs { get; init; }
     public double LrGamma { get; init; } = 0.1;
     public ulong Seed { get; init; } = 1;
+    /// <summary>Write a checkpoint here after every epoch (through a temp file and a rename); null: none.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists, as if the run had never stopped.</summary>
+    public bool Resume { get; init; }
 }
 
 /// <summary>What one finished epoch reports.</summary>

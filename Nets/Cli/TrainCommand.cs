@@ -27,8 +27,10 @@ internal static class TrainCommand
         var json = Common.Json();
         var device = Common.DeviceOption();
         var profile = Common.ProfileSteps();
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint to this file after every epoch (atomically: a kill leaves the last one whole)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from --checkpoint if it exists, as if never stopped" };
         var cmd = new Command("train", "Train a classifier (linear, two- or three-layer net, or any CNN architecture that fits 28 px input) on Fashion-MNIST and test it")
-            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile };
+            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume };
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
@@ -44,7 +46,10 @@ internal static class TrainCommand
                 Momentum = p.GetValue(momentum) ?? defaults.Momentum,
                 LrStepEpochs = p.GetValue(lrStep) ?? defaults.LrStepEpochs,
                 Seed = p.GetValue(seed),
+                CheckpointPath = p.GetValue(checkpoint),
+                Resume = p.GetValue(resume),
             };
+            if (options.Resume && options.CheckpointPath is null) throw new ArgumentException("--resume needs --checkpoint FILE");
             var (train, test) = Common.LoadFashionMnist(p.GetValue(data), p.GetValue(trainLimit), p.GetValue(testLimit), asJson);
             using (train)
             using (test)

@@ -56,7 +56,11 @@ public static class StateDict
     }
 
     /// <summary>Writes every parameter and buffer (and num_batches_tracked as I64), through a temporary file and a rename.</summary>
-    public static void Save(Layer network, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(Layer network, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        SafetensorsFile.Write(path, Items(network), metadata);
+
+    /// <summary>The state_dict as safetensors items (parameters, buffers, num_batches_tracked), for files that hold more.</summary>
+    public static List<SafetensorsFile.Item> Items(Layer network)
     {
         var items = new List<SafetensorsFile.Item>();
         foreach (var (name, p) in network.NamedParameters()) items.Add(SafetensorsFile.ItemOf(name, p.Value));
@@ -68,7 +72,7 @@ public static class StateDict
                 BinaryPrimitives.WriteInt64LittleEndian(bytes, bn.NumBatchesTracked);
                 items.Add(new SafetensorsFile.Item(Join(layerPath, "num_batches_tracked"), "I64", [], bytes));
             }
-        SafetensorsFile.Write(path, items, metadata);
+        return items;
     }
 
     private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
