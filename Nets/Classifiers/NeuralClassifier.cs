@@ -44,6 +44,10 @@ public abstract class NeuralClassifier : IClassifier
 
     public long TrainImages { get; private set; }
 
+    /// <summary>The training pixels' mean and standard deviation in [0, 1] units, which inputs are normalised with.</summary>
+    public double PixelMean => _mean;
+    public double PixelStd => _std;
+
     /// <summary>The epochs a resumed run found already done in its checkpoint (0 for a fresh run).</summary>
     public int ResumedFromEpoch { get; private set; }
 

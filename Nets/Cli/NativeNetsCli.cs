@@ -14,6 +14,7 @@ public static class NativeNetsCli
         root.Subcommands.Add(ParamsCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(RetrieveCommand.Create());
         return root;
     }
 

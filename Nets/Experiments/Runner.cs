@@ -35,7 +35,13 @@ public static class Runner
         classifier.OnStep = onStep;
         classifier.Train(train);
         var accuracy = classifier.Accuracy(test);
-        if (saveWeights is not null) Weights.StateDict.Save(classifier.Network, saveWeights, new Dictionary<string, string> { ["model"] = model });
+        if (saveWeights is not null)
+            Weights.StateDict.Save(classifier.Network, saveWeights, new Dictionary<string, string>
+            {
+                ["model"] = model, ["small_stem"] = smallStem ? "true" : "false",
+                ["pixel_mean"] = classifier.PixelMean.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                ["pixel_std"] = classifier.PixelStd.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            });
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainResult(model, options.Epochs, options.BatchSize, options.LearningRate, options.WeightDecay, train.Count, test.Count,
             accuracy, finalLoss, classifier.TrainSeconds, seconds, classifier.TrainImages / Math.Max(classifier.TrainSeconds, 1e-9),

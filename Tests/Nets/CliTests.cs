@@ -82,6 +82,23 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void RetrieveReportsPrecisionAtKForSavedWeights()
+    {
+        var weights = Path.Combine(_dir.Path, "lenet5.safetensors");
+        Assert.Equal(0, Run("train", "--model", "lenet5", "--data", _dir.Path, "--epochs", "2", "--batch", "50", "--save", weights, "--json").Code);
+        var (code, stdout, stderr) = Run("retrieve", "--weights", weights, "--index", _dir.Path, "-k", "5", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(Assert.Single(Lines(stdout)));
+        Assert.Equal("lenet5", doc.RootElement.GetProperty("model").GetString());
+        Assert.Equal(100, doc.RootElement.GetProperty("queries").GetInt32());
+        Assert.InRange(doc.RootElement.GetProperty("precision_at_k").GetDouble(), 0.5, 1.0);
+        var (one, single, _) = Run("retrieve", "--weights", weights, "--index", _dir.Path, "--query", "7", "-k", "3", "--json");
+        Assert.Equal(0, one);
+        using var q = JsonDocument.Parse(Assert.Single(Lines(single)));
+        Assert.Equal(3, q.RootElement.GetProperty("neighbours").GetArrayLength());
+    }
+
+    [Fact]
     public void AskingForCudaWithoutAGpuIsAClearError()
     {
         Assert.SkipWhen(NativeNets.Backends.CudaDevices.TryCount(out _) > 0, "this machine has a GPU");
