@@ -67,14 +67,23 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Runs body(firstImage, images, threadedGemm) over chunks of images.</summary>
-    private static void ForChunks(ConvShape s, Action<int, int, bool> body)
+    private static void ForChunks(ConvShape s, Action<int, int, bool> body) => ForChunks(s, (_, n0, images, threaded) => body(n0, images, threaded));
+
+    /// <summary>
+    /// Runs body(worker, firstImage, images, threadedGemm) over chunks of images; worker w (0 .. Threads - 1) takes chunks
+    /// w, w + Threads, ... in order, whatever OS thread runs it, so per-worker partial sums are the same from run to run.
+    /// </summary>
+    private static void ForChunks(ConvShape s, Action<int, int, int, bool> body)
     {
         var g = ChunkImages(s);
         var chunks = (s.N + g - 1) / g;
         if (chunks >= Threads && Threads > 1)
-            CpuParallel.Items(chunks, c => body(c * g, Math.Min(g, s.N - c * g), false));
+            CpuParallel.Items(Threads, w =>
+            {
+                for (var c = w; c < chunks; c += Threads) body(w, c * g, Math.Min(g, s.N - c * g), false);
+            });
         else
-            for (var c = 0; c < chunks; c++) body(c * g, Math.Min(g, s.N - c * g), true);
+            for (var c = 0; c < chunks; c++) body(0, c * g, Math.Min(g, s.N - c * g), true);
     }
 
     public override void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
@@ -247,11 +256,13 @@ public sealed unsafe partial class CpuBackend
             return;
         }
         var pointwise = IsPointwise(s, g);
-        // Each thread sums its chunks into a partial of its own; the partials are added at the end.
-        var partials = new System.Collections.Concurrent.ConcurrentDictionary<int, nint>();
-        ForChunks(s, (n0, images, threaded) =>
+        // Each worker sums its chunks into a partial of its own; the partials are added at the end, in worker order, so
+        // the result does not depend on which thread ran what. Rented per call: pool threads are shared between calls.
+        var partials = new nint[Threads];
+        ForChunks(s, (worker, n0, images, threaded) =>
         {
-            var part = (T*)partials.GetOrAdd(Environment.CurrentManagedThreadId, _ => (nint)CpuScratch.GetZeroed(CpuScratch.Partial, (long)count * sizeof(T)));
+            if (partials[worker] == 0) partials[worker] = (nint)CpuScratch.Rent((long)count * sizeof(T));
+            var part = (T*)partials[worker];
             var cols = images * s.Ohw;
             var direct = pointwise && images == 1;
             var col = direct ? null : (T*)Scratch((long)(s.K + s.Og) * cols * sizeof(T));
@@ -279,7 +290,12 @@ public sealed unsafe partial class CpuBackend
         });
         var d = new Span<T>(dw, count);
         ScaleByBeta(d, beta);
-        foreach (var p in partials.Values) TensorPrimitives.Add(d, new ReadOnlySpan<T>((T*)p, count), d);
+        foreach (var p in partials)
+        {
+            if (p == 0) continue;
+            TensorPrimitives.Add(d, new ReadOnlySpan<T>((T*)p, count), d);
+            CpuScratch.Return((void*)p);
+        }
     }
 
     public override void ConvBackwardBias(Tensor dy, Tensor db, double beta)

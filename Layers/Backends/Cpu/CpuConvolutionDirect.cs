@@ -73,11 +73,12 @@ public sealed unsafe partial class CpuBackend
         int hp = s.H + 2 * g.PadH, wp = PaddedWidth<T>(s, g), v = Vector<T>.Count;
         var rowOut = (s.OW + v - 1) / v * v;
         var total = s.O * s.K;
-        // One partial sum per thread (a thread may run several chunks), added together at the end.
-        var partials = new System.Collections.Concurrent.ConcurrentDictionary<int, nint>();
+        // One partial sum per chunk of images (at most one chunk per thread), added in image order at the end, so the
+        // result does not depend on which thread ran what; rented per call, since pool threads are shared between calls.
+        var partials = new System.Collections.Concurrent.ConcurrentDictionary<long, nint>();
         CpuParallel.For(s.N, 1, (n0, n1) =>
         {
-            var part = (T*)partials.GetOrAdd(Environment.CurrentManagedThreadId, _ => (nint)CpuScratch.GetZeroed(CpuScratch.Partial, (long)total * sizeof(T)));
+            var part = (T*)partials.GetOrAdd(n0, _ => (nint)CpuScratch.Rent((long)total * sizeof(T)));
             var pad = (T*)Scratch(((long)s.Cg * hp * wp + (long)s.OH * rowOut) * sizeof(T));
             var dyPad = pad + (long)s.Cg * hp * wp;
             for (var n = (int)n0; n < n1; n++)
@@ -110,7 +111,11 @@ public sealed unsafe partial class CpuBackend
                 }
         });
         var dst = new Span<T>(dw, total);
-        foreach (var p in partials.Values) TensorPrimitives.Add(dst, new ReadOnlySpan<T>((T*)p, total), dst);
+        foreach (var (_, p) in partials.OrderBy(kv => kv.Key))
+        {
+            TensorPrimitives.Add(dst, new ReadOnlySpan<T>((T*)p, total), dst);
+            CpuScratch.Return((void*)p);
+        }
     }
 
     /// <summary>dx = the transposed convolution of dy: each dy row, times a weight, added onto the padded input row it came from.</summary>

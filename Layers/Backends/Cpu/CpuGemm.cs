@@ -132,12 +132,14 @@ public sealed unsafe partial class CpuBackend
         else if (k >= 1024 * threads && (long)m * n <= 1 << 16)
         {
             // C is small and the sum is long (a weight gradient over a whole batch): split the sum, add the parts.
+            // One part per iteration, not per thread: Parallel.For may run two iterations on one thread.
+            var block = (float*)CpuScratch.Rent((long)threads * m * n * sizeof(float));
             var parts = new nint[threads];
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
                 var p0 = (int)((long)k * t / threads);
                 var p1 = (int)((long)k * (t + 1) / threads);
-                var pc = (float*)CpuScratch.Get(CpuScratch.GemmPart, (long)m * n * sizeof(float));
+                var pc = block + (long)t * m * n;
                 parts[t] = (nint)pc;
                 {
                     var aPart = ta ? a + (long)p0 * m : a + p0;
@@ -148,6 +150,7 @@ public sealed unsafe partial class CpuBackend
             var cs = new Span<float>(c, m * n);
             ScaleByBeta(cs, beta);
             foreach (var part in parts) System.Numerics.Tensors.TensorPrimitives.Add(cs, new ReadOnlySpan<float>((float*)part, m * n), cs);
+            CpuScratch.Return(block);
         }
         else
         {

@@ -4,18 +4,17 @@ namespace NativeNets.Backends;
 
 /// <summary>
 /// Per-thread scratch memory, kept from call to call, in a few named slots so that one kernel can hold several
-/// buffers at once. Hot loops allocate nothing: a managed array per call would be a large-object allocation for
+/// buffers at once. Only for buffers used within one iteration of a parallel loop, start to finish, on its thread;
+/// anything that outlives an iteration is rented per call (<see cref="Rent"/>). Hot loops allocate nothing: a managed array per call would be a large-object allocation for
 /// the bigger layers, and the garbage collections it triggers cost more than the layer.
 /// </summary>
 internal static unsafe class CpuScratch
 {
     public const int Columns = 0;
     public const int Transpose = 1;
-    public const int Partial = 2;
-    public const int GemmA = 3;
-    public const int GemmB = 4;
-    public const int GemmPart = 5;
-    private const int Slots = 6;
+    public const int GemmA = 2;
+    public const int GemmB = 3;
+    private const int Slots = 4;
 
     [ThreadStatic] private static nint[]? _buffers;
     [ThreadStatic] private static long[]? _sizes;
@@ -33,6 +32,55 @@ internal static unsafe class CpuScratch
             _sizes[slot] = size;
         }
         return (void*)_buffers[slot];
+    }
+
+    private static readonly List<(nint Pointer, long Bytes)> Pool = [];
+
+    /// <summary>
+    /// Memory that belongs to one call, not to a thread: a parallel loop may run two of its iterations on one thread, and
+    /// two calls may share pool threads, so buffers that outlive one iteration (partial sums added after the loop) must
+    /// not be thread-static. Zeroed; give it back with <see cref="Return"/>. Kept in a small pool, so steady state
+    /// allocates nothing.
+    /// </summary>
+    public static void* Rent(long bytes)
+    {
+        nint found = 0;
+        lock (Pool)
+        {
+            var best = -1;
+            for (var i = 0; i < Pool.Count; i++)
+                if (Pool[i].Bytes >= bytes && (best < 0 || Pool[i].Bytes < Pool[best].Bytes)) best = i;
+            if (best >= 0)
+            {
+                found = Pool[best].Pointer;
+                Pool.RemoveAt(best);
+            }
+        }
+        if (found == 0) found = (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 64), 64);
+        NativeMemory.Clear((void*)found, (nuint)bytes);
+        Sizes[found] = Math.Max(bytes, Sizes.GetValueOrDefault(found));
+        return (void*)found;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, long> Sizes = new();
+
+    public static void Return(void* pointer)
+    {
+        var p = (nint)pointer;
+        var bytes = Sizes.GetValueOrDefault(p);
+        lock (Pool)
+        {
+            Pool.Add((p, bytes));
+            // A few buffers per size class are enough; free the smallest beyond that.
+            if (Pool.Count > 16)
+            {
+                var smallest = 0;
+                for (var i = 1; i < Pool.Count; i++) if (Pool[i].Bytes < Pool[smallest].Bytes) smallest = i;
+                NativeMemory.AlignedFree((void*)Pool[smallest].Pointer);
+                Sizes.TryRemove(Pool[smallest].Pointer, out _);
+                Pool.RemoveAt(smallest);
+            }
+        }
     }
 
     /// <summary>Like <see cref="Get"/>, zeroed.</summary>
