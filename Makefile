@@ -22,8 +22,9 @@ data:
 run: build data
 	$(OUT)/nativenets seed --data "$(DATA)"
 
-## test: every test; ends with the line "N passed, N failed, N skipped"
+## test: every test; ends with the line "N passed, N failed, N skipped" (installs Open MPI for the MPI tests when it can)
 test:
+	@bash runtime/scripts/ensure-openmpi.sh
 	$(DOTNET) build Tests/NativeNets.Tests.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	@bash runtime/scripts/run-tests.sh "$(TESTS)"
 
@@ -40,6 +41,7 @@ bundle:
 fixtures:
 	@/usr/bin/python3 -c "import torch, torchvision" 2>/dev/null || { echo "make fixtures needs PyTorch: sudo apt-get install python3-torch python3-torchvision" >&2; exit 1; }
 	/usr/bin/python3 Tests/Fixtures/generate.py
+	/usr/bin/python3 Tests/Fixtures/generate_transforms.py
 
 clean:
 	rm -rf $(OUT) */bin */obj Nets/Cli/bin Nets/Cli/obj

@@ -3,6 +3,7 @@ using NativeNets.Backends;
 using NativeNets.Losses;
 using NativeNets.Modules;
 using NativeNets.Optim;
+using NativeNets.Distributed;
 using NativeNets.Tensors;
 
 namespace NativeNets.Nets.Classifiers;
@@ -32,6 +33,14 @@ public abstract class NeuralClassifier : IClassifier
 
     /// <summary>The trained network (after Train).</summary>
     public Sequential Network => _net ?? throw new InvalidOperationException($"{Name}: not trained");
+
+    /// <summary>
+    /// Data-parallel training: every rank holds the whole dataset and the same seed, so all draw the same shuffle; each
+    /// global batch of BatchSize x ranks images is split in rank order, each rank computes the gradient of its share, and
+    /// the gradients are averaged (bucketed all-reduce overlapping backward) before every step. The result equals one
+    /// process with the global batch (without BN; with BN, one process with that many virtual workers). Null: one rank.
+    /// </summary>
+    public Distributed.Communicator? Communicator { get; set; }
 
     /// <summary>Called after each epoch.</summary>
     public Action<EpochReport>? OnEpoch { get; set; }
@@ -67,14 +76,25 @@ public abstract class NeuralClassifier : IClassifier
         _imageDims = images.Rank == 4 ? [images[1], images[2], images[3]] : [d];
         _net = Build(_imageDims, classes, rng).SkipInputGradient();
         _net.Training = true;
+        if (Options.VirtualWorkers > 1) GoyalRecipe.SetVirtualWorkers(_net, Options.VirtualWorkers);
+        if (Options.NoDecayOnBatchNorm) GoyalRecipe.NoWeightDecayOnBatchNorm(_net);
+        if (Options.ZeroInitResidualGamma) GoyalRecipe.ZeroInitLastBatchNormGamma(_net);
+        var ranks = Communicator?.Size ?? 1;
+        var rank = Communicator?.Rank ?? 0;
         (_mean, _std) = PixelStatistics(images);
 
         var ops = Backend.For(Device);
         var flat = images.Reshape(n, d);
         using var loss = CreateLoss();
         using var sgd = new Sgd(_net.Parameters(), Options.LearningRate, Options.Momentum, Options.WeightDecay);
-        var schedule = new StepLearningRate(Options.LearningRate, Options.LrStepEpochs, Options.LrGamma);
-        var batch = Math.Min(Options.BatchSize, n);
+        ILearningRateSchedule schedule = Options.Schedule ?? new StepLearningRate(Options.LearningRate, Options.LrStepEpochs, Options.LrGamma);
+        var batch = Math.Min(Options.BatchSize, n / ranks);
+        if (batch < 1) throw new ArgumentException($"{Name}: {n} images cannot feed {ranks} ranks");
+        if (Options.VirtualWorkers > 1 && batch % Options.VirtualWorkers != 0)
+            throw new ArgumentException($"{Name}: batch {batch} does not split into {Options.VirtualWorkers} virtual workers");
+        var globalBatch = batch * ranks;
+        var stepsPerEpoch = n / globalBatch;
+        using var buckets = Communicator is { Size: > 1 } comm ? new Distributed.GradientBuckets(_net, comm) : null;
         using var xU8 = new Tensor([batch, d], DType.U8, Device);
         using var x = new Tensor([batch, .. _imageDims], DType.F32, Device);
         using var y = new Tensor([batch], DType.I32, Device);
@@ -84,7 +104,7 @@ public abstract class NeuralClassifier : IClassifier
         TrainImages = 0;
         var step = 0L;
         var startEpoch = 0;
-        var fingerprint = $"{Name}, input {Tensor.FormatDims(_imageDims)}, {classes} classes, {n} images, batch {batch}, seed {Options.Seed}";
+        var fingerprint = $"{Name}, input {Tensor.FormatDims(_imageDims)}, {classes} classes, {n} images, batch {batch}{(ranks > 1 ? $" x {ranks} ranks" : "")}, seed {Options.Seed}";
         ResumedFromEpoch = 0;
         if (Options.Resume && Options.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
         {
@@ -92,16 +112,21 @@ public abstract class NeuralClassifier : IClassifier
             (startEpoch, step, rng.State) = (state.Epoch, state.Step, state.Rng);
             ResumedFromEpoch = startEpoch;
         }
-        for (var epoch = startEpoch; epoch < Options.Epochs; epoch++)
+        for (var epoch = startEpoch; epoch < Options.Epochs && (Options.MaxSteps == 0 || step < Options.MaxSteps); epoch++)
         {
             sgd.LearningRate = schedule.At(epoch);
             var order = Data.Datasets.Batches.Order(n, rng);
+            var inEpoch = 0;
             double lossSum = 0;
             long seen = 0, correct = 0;
             var clock = Stopwatch.StartNew();
             // Whole batches only: a short last batch would change the shapes (and the statistics) of one step.
-            foreach (var slice in Data.Datasets.Batches.Slices(order, batch, dropLast: true))
+            foreach (var global in Data.Datasets.Batches.Slices(order, globalBatch, dropLast: true))
             {
+                if (Options.MaxSteps > 0 && step >= Options.MaxSteps) break;
+                // This rank's share of the global batch, in rank order.
+                var slice = global.Slice(rank * batch, batch);
+                sgd.LearningRate = schedule.At(epoch + (double)inEpoch++ / stepsPerEpoch);
                 Diagnostics.Profiling.BeginStep((int)++step, ops);
                 LoadBatch(flat, slice, xU8, x);
                 for (var i = 0; i < batch; i++) yHost[i] = labels[slice[i]];
@@ -110,7 +135,12 @@ public abstract class NeuralClassifier : IClassifier
                 sgd.ZeroGrad();
                 var scores = _net.Forward(x);
                 lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y)) * batch;
-                _net.Backward(loss.Backward());
+                if (buckets is null) _net.Backward(loss.Backward());
+                else
+                {
+                    buckets.Backward(_net, loss.Backward());
+                    buckets.WaitAll();
+                }
                 sgd.Step();
                 Diagnostics.Profiling.EndStep((int)step, ops);
 
@@ -127,7 +157,7 @@ public abstract class NeuralClassifier : IClassifier
             var penalty = L2Regularization.Penalty(_net.Parameters(), Options.WeightDecay);
             OnEpoch?.Invoke(new EpochReport(epoch + 1, Options.Epochs, lossSum / Math.Max(1, seen) + penalty,
                 (double)correct / Math.Max(1, seen), sgd.LearningRate, seconds, seen));
-            if (Options.CheckpointPath is { } checkpoint)
+            if (Options.CheckpointPath is { } checkpoint && rank == 0)
                 Weights.Checkpoint.Save(checkpoint, _net, sgd, new Weights.TrainingState
                 {
                     Epoch = epoch + 1, Step = step, Rng = rng.State, Dropout = Weights.Checkpoint.DropoutStates(_net), Fingerprint = fingerprint,

@@ -11,6 +11,19 @@ public sealed record TrainOptions
     public int LrStepEpochs { get; init; }
     public double LrGamma { get; init; } = 0.1;
     public ulong Seed { get; init; } = 1;
+    /// <summary>
+    /// Goyal et al.'s virtual workers: batch norm computes its statistics per sub-batch of BatchSize / k, so that one
+    /// process with batch kn behaves as k workers with batch n each (1: off).
+    /// </summary>
+    public int VirtualWorkers { get; init; } = 1;
+    /// <summary>A schedule of the learning rate per iteration (fractional epoch); when set it replaces the step decay above.</summary>
+    public Optim.ILearningRateSchedule? Schedule { get; init; }
+    /// <summary>Stop after this many optimizer steps (0: run every epoch).</summary>
+    public long MaxSteps { get; init; }
+    /// <summary>Goyal et al.: no weight decay on BN's gamma and beta (and on biases).</summary>
+    public bool NoDecayOnBatchNorm { get; init; }
+    /// <summary>Goyal et al.: gamma = 0 for the last BN of every residual block, so each block starts as the identity.</summary>
+    public bool ZeroInitResidualGamma { get; init; }
     /// <summary>Write a checkpoint here after every epoch (through a temp file and a rename); null: none.</summary>
     public string? CheckpointPath { get; init; }
     /// <summary>Continue from <see cref="CheckpointPath"/> when it exists, as if the run had never stopped.</summary>

@@ -47,6 +47,21 @@ internal static class Common
         return (train, test);
     }
 
+    /// <summary>As <see cref="LoadFashionMnist"/>, printing nothing (ranks other than 0).</summary>
+    public static (LabeledImages Train, LabeledImages Test) LoadFashionMnistSilently(string? data, int trainLimit, int testLimit)
+    {
+        var saved = Console.Error;
+        Console.SetError(TextWriter.Null);
+        try
+        {
+            return LoadFashionMnist(data, trainLimit, testLimit, json: true);
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+    }
+
     public static Device ParseDevice(string text) => Device.Parse(text);
 
     /// <summary>A line for a person: stdout normally, stderr when stdout carries JSON.</summary>

@@ -15,6 +15,7 @@ public static class NativeNetsCli
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RetrieveCommand.Create());
+        root.Subcommands.Add(LaunchCommand.Create());
         return root;
     }
 

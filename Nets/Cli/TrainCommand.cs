@@ -29,8 +29,18 @@ internal static class TrainCommand
         var profile = Common.ProfileSteps();
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint to this file after every epoch (atomically: a kill leaves the last one whole)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from --checkpoint if it exists, as if never stopped" };
+        var steps = new Option<long>("--steps") { Description = "Stop after N optimizer steps (0: all epochs)", DefaultValueFactory = _ => 0 };
+        var virtualWorkers = new Option<int>("--virtual-workers") { Description = "BN statistics per sub-batch of batch/k, as k workers would compute them (Goyal et al.)", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<double?>("--warmup-epochs") { Description = "Goyal et al.'s gradual warmup: the rate rises linearly per iteration from --lr to the scaled rate over W epochs" };
+        var scaling = new Option<bool>("--lr-scaling") { Description = "Linear scaling rule: rate = --lr x global batch / --reference-batch" };
+        var referenceBatch = new Option<int>("--reference-batch") { Description = "The batch --lr is meant for (Goyal: 256)", DefaultValueFactory = _ => 256 };
+        var milestones = new Option<double[]>("--milestones") { Description = "Epochs at which the rate is divided by 10 (Goyal: 30 60 80); with --decay cosine, ignored", AllowMultipleArgumentsPerToken = true };
+        var decay = new Option<string>("--decay") { Description = "step (at --milestones) or cosine", DefaultValueFactory = _ => "step" };
+        decay.AcceptOnlyFromAmong("step", "cosine");
+        var noBnDecay = new Option<bool>("--no-bn-decay") { Description = "No weight decay on BN gamma and beta, nor on biases (Goyal et al.)" };
+        var zeroGamma = new Option<bool>("--zero-gamma") { Description = "gamma = 0 for the last BN of every residual block (Goyal et al.)" };
         var cmd = new Command("train", "Train a classifier (linear, two- or three-layer net, or any CNN architecture that fits 28 px input) on Fashion-MNIST and test it")
-            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume };
+            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume, steps, virtualWorkers, warmup, scaling, referenceBatch, milestones, decay, noBnDecay, zeroGamma };
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
@@ -48,14 +58,40 @@ internal static class TrainCommand
                 Seed = p.GetValue(seed),
                 CheckpointPath = p.GetValue(checkpoint),
                 Resume = p.GetValue(resume),
+                MaxSteps = p.GetValue(steps),
+                VirtualWorkers = p.GetValue(virtualWorkers),
+                NoDecayOnBatchNorm = p.GetValue(noBnDecay),
+                ZeroInitResidualGamma = p.GetValue(zeroGamma),
             };
+            var launch = Distributed.Launch.FromEnvironment();
+            var dev = Common.ParseDevice(p.GetValue(device)!);
+            if (launch.IsDistributed && dev.Kind == Tensors.DeviceKind.Cuda) dev = launch.CudaDevice; // one GPU per local rank
+            if (p.GetValue(warmup) is not null || p.GetValue(scaling) || p.GetValue(milestones) is { Length: > 0 } || p.GetValue(decay) == "cosine")
+            {
+                // Goyal et al.'s schedule, per iteration; the global batch is what the linear scaling rule scales by.
+                options = options with
+                {
+                    Schedule = new Optim.GoyalSchedule(options.BatchSize * launch.Size)
+                    {
+                        ReferenceRate = options.LearningRate, ReferenceBatch = p.GetValue(referenceBatch), LinearScaling = p.GetValue(scaling),
+                        WarmupEpochs = p.GetValue(warmup) ?? 0, Milestones = p.GetValue(milestones) ?? [], TotalEpochs = options.Epochs,
+                        Decay = p.GetValue(decay) == "cosine" ? Optim.GoyalDecay.Cosine : Optim.GoyalDecay.Step,
+                    },
+                };
+            }
             if (options.Resume && options.CheckpointPath is null) throw new ArgumentException("--resume needs --checkpoint FILE");
-            var (train, test) = Common.LoadFashionMnist(p.GetValue(data), p.GetValue(trainLimit), p.GetValue(testLimit), asJson);
+            using var communicator = Distributed.Launch.CreateCommunicator(launch, dev);
+            var lead = communicator.Rank == 0; // only rank 0 prints and saves
+            var quiet = asJson || !lead;
+            var (train, test) = lead
+                ? Common.LoadFashionMnist(p.GetValue(data), p.GetValue(trainLimit), p.GetValue(testLimit), quiet)
+                : Common.LoadFashionMnistSilently(p.GetValue(data), p.GetValue(trainLimit), p.GetValue(testLimit));
             using (train)
             using (test)
             {
-                var result = TrainOne(name, train, test, options, Common.ParseDevice(p.GetValue(device)!), p.GetValue(hidden), asJson,
-                    p.GetValue(stem) == "small", p.GetValue(save));
+                var result = TrainOne(name, train, test, options, dev, p.GetValue(hidden), quiet,
+                    p.GetValue(stem) == "small", lead ? p.GetValue(save) : null, communicator, silent: !lead);
+                if (!lead) return 0;
                 if (asJson) Console.WriteLine(result.ToJson());
                 else Common.PrintTable([result]);
             }
@@ -65,11 +101,12 @@ internal static class TrainCommand
     }
 
     public static TrainResult TrainOne(string name, Data.LabeledImages train, Data.LabeledImages test, TrainOptions options,
-        Tensors.Device device, int[]? hidden, bool json, bool smallStem = false, string? save = null)
+        Tensors.Device device, int[]? hidden, bool json, bool smallStem = false, string? save = null, Distributed.Communicator? communicator = null,
+        bool silent = false)
     {
-        return Common.WithProgress(json, $"{name}", progress =>
-            Runner.Train(name, train, test, options, device, hidden, smallStem, save,
-                onEpoch: r => Common.Info(json, $"  {name} epoch {r.Epoch}/{r.Epochs}: loss {r.MeanLoss:F4}, train accuracy {r.TrainAccuracy:F4}, lr {r.LearningRate:G3}, {r.Images / r.Seconds:N0} img/s"),
+        return Common.WithProgress(json || silent, $"{name}", progress =>
+            Runner.Train(name, train, test, options, device, hidden, smallStem, save, communicator,
+                onEpoch: r => { if (!silent) Common.Info(json, $"  {name} epoch {r.Epoch}/{r.Epochs}: loss {r.MeanLoss:F4}, train accuracy {r.TrainAccuracy:F4}, lr {r.LearningRate:G3}, {r.Images / r.Seconds:N0} img/s"); },
                 onStep: (done, perEpoch) => progress(done, perEpoch)));
     }
 }

@@ -22,10 +22,12 @@ public static class Runner
     }
 
     public static TrainResult Train(string model, LabeledImages train, LabeledImages test, TrainOptions options, Device device,
-        int[]? hidden = null, bool smallStem = false, string? saveWeights = null, Action<EpochReport>? onEpoch = null, Action<long, long>? onStep = null)
+        int[]? hidden = null, bool smallStem = false, string? saveWeights = null, Distributed.Communicator? communicator = null,
+        Action<EpochReport>? onEpoch = null, Action<long, long>? onStep = null)
     {
         var clock = Stopwatch.StartNew();
         using var classifier = Zoo.Create(model, options, device, hidden, smallStem);
+        classifier.Communicator = communicator;
         double finalLoss = double.NaN;
         classifier.OnEpoch = r =>
         {
@@ -34,7 +36,7 @@ public static class Runner
         };
         classifier.OnStep = onStep;
         classifier.Train(train);
-        var accuracy = classifier.Accuracy(test);
+        var accuracy = communicator is { Size: > 1 } ranks ? ShardedAccuracy(classifier, test, ranks) : classifier.Accuracy(test);
         if (saveWeights is not null)
             Weights.StateDict.Save(classifier.Network, saveWeights, new Dictionary<string, string>
             {
@@ -46,5 +48,21 @@ public static class Runner
         return new TrainResult(model, options.Epochs, options.BatchSize, options.LearningRate, options.WeightDecay, train.Count, test.Count,
             accuracy, finalLoss, classifier.TrainSeconds, seconds, classifier.TrainImages / Math.Max(classifier.TrainSeconds, 1e-9),
             classifier.Network.ParameterCount(), device.ToString());
+    }
+
+    /// <summary>Each rank classifies every size-th test image from its rank on; the counts are summed over the ranks.</summary>
+    private static double ShardedAccuracy(NeuralClassifier classifier, LabeledImages test, Distributed.Communicator communicator)
+    {
+        var mine = Enumerable.Range(0, test.Count).Where(i => i % communicator.Size == communicator.Rank).ToArray();
+        long correct = 0;
+        if (mine.Length > 0)
+        {
+            using var images = new Tensor([mine.Length, test.Images[1], test.Images[2], test.Images[3]], DType.U8);
+            test.Images.Backend.GatherRows(test.Images.Reshape(test.Count, -1), mine, images.Reshape(mine.Length, -1));
+            var predicted = classifier.Predict(images);
+            for (var i = 0; i < mine.Length; i++) if (predicted[i] == test.Labels[mine[i]]) correct++;
+        }
+        var totals = communicator.AllReduceSum([correct, mine.Length]);
+        return (double)totals[0] / Math.Max(1, totals[1]);
     }
 }
