@@ -6,7 +6,7 @@ OUT := out
 DATA ?= /usr/share/datasets/fashion-mnist
 TESTS := Tests/bin/$(CONFIG)/net10.0/NativeNets.Tests
 
-.PHONY: build run test bench bundle data fixtures clean
+.PHONY: build run test bench bundle repro data fixtures clean
 
 ## build: compile everything; the command line lands in out/nativenets
 build:
@@ -32,6 +32,10 @@ test:
 bench: build data
 	$(DOTNET) build Bench/NativeNets.Bench.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	Bench/bin/$(CONFIG)/net10.0/NativeNets.Bench --data "$(DATA)" --results Bench/RESULTS.md
+
+## repro: train ARCH with its paper's recipe on DATA (make repro ARCH=resnet50 DATA=/imagenet); DRY=1 prints the plan only
+repro: build
+	$(OUT)/nativenets repro --recipe $(ARCH) $(if $(DATA),--data "$(DATA)") $(if $(DRY),--dry-run) $(if $(EPOCHS),--epochs $(EPOCHS))
 
 ## bundle: out/bundle.tar.xz for a Linux x64 GPU host without .NET (runtime, CLI, tests, fixtures; BUNDLE_DATA=1 adds Fashion-MNIST)
 bundle:

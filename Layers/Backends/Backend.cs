@@ -60,6 +60,12 @@ public abstract class Backend
     public abstract void Axpy(double alpha, Tensor x, Tensor y);
     /// <summary>destination = source * scale + shift, converting dtypes (e.g. U8 pixels to normalised F32).</summary>
     public abstract void ScaleShift(Tensor source, Tensor destination, double scale, double shift);
+    /// <summary>
+    /// A batch of images as a loader assembles it, U8 with dims [N, C, H, W] in NHWC memory order, to normalised F32 NCHW:
+    /// output[n, c, h, w] = (images[n, h, w, c] / 255 - mean[c]) / std[c], in float, as torchvision's ToTensor + Normalize.
+    /// </summary>
+    public abstract void NormalizeImages(Tensor images, Tensor output, ReadOnlySpan<float> mean, ReadOnlySpan<float> std);
+
     /// <summary>Converts between dtypes (F32, F64, F16, BF16, U8, I32) with round-to-nearest-even.</summary>
     public abstract void Cast(Tensor source, Tensor destination);
     /// <summary>y[r, :] += bias for every row r.</summary>

@@ -73,4 +73,19 @@ internal static class Check
         }
         return (x[0], x[1], x[2] * x[3]);
     }
+
+    /// <summary>NormalizeImages' arguments: U8 NHWC in, F32 NCHW out of the same dims, one mean and std per channel. Returns N, C and H*W.</summary>
+    public static (int N, int C, long Plane) ImageBatch(string op, Device device, Tensor images, Tensor output, int means, int stds)
+    {
+        OnDevice(op, device, images, output);
+        DType(op, "images", images, Tensors.DType.U8);
+        DType(op, "output", output, Tensors.DType.F32);
+        Rank(op, "images", images, 4);
+        if (images.Layout != Layout.NHWC) throw new ArgumentException($"{op}: images must be in NHWC memory order, got {images.Layout}");
+        if (output.Layout != Layout.NCHW) throw new ArgumentException($"{op}: the output must be NCHW, got {output.Layout}");
+        Shape(op, "output", output, images.Shape);
+        if (means != images[1] || stds != images[1])
+            throw new ArgumentException($"{op}: {images[1]} channels need {images[1]} means and stds, got {means} and {stds}");
+        return (images[0], images[1], (long)images[2] * images[3]);
+    }
 }

@@ -16,6 +16,9 @@ public static class NativeNetsCli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RetrieveCommand.Create());
         root.Subcommands.Add(LaunchCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ReproCommand.Create());
+        root.Subcommands.Add(ReproCommand.CreatePlot());
         return root;
     }
 

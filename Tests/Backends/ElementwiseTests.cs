@@ -170,3 +170,22 @@ public class ElementwiseTests
         Assert.Throws<NotSupportedException>(() => Cpu.Tanh(i, i));
     }
 }
+
+/// <summary>The backend's image normalisation equals the data pipeline's (torchvision's ToTensor + Normalize).</summary>
+public class NormalizeImagesTests
+{
+    [Fact]
+    public void BackendNormalisationEqualsTheTransform()
+    {
+        var rng = new NativeNets.Tensors.Rng(3);
+        using var images = new NativeNets.Tensors.Tensor([2, 3, 5, 7], NativeNets.Tensors.DType.U8, NativeNets.Tensors.Device.Cpu, NativeNets.Tensors.Layout.NHWC);
+        var bytes = images.Span<byte>();
+        for (var i = 0; i < bytes.Length; i++) bytes[i] = (byte)rng.NextInt(256);
+        using var viaBackend = new NativeNets.Tensors.Tensor([2, 3, 5, 7]);
+        NativeNets.Backends.CpuBackend.Instance.NormalizeImages(images, viaBackend, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+        using var viaTransform = NativeNets.Data.Transforms.Normalize.ImageNet.Apply(images);
+        Assert.Equal(viaTransform.ToArray<float>(), viaBackend.ToArray<float>());
+        using var wrong = new NativeNets.Tensors.Tensor([2, 3, 5, 7], NativeNets.Tensors.DType.U8);
+        Assert.Throws<ArgumentException>(() => NativeNets.Backends.CpuBackend.Instance.NormalizeImages(wrong, viaBackend, [0f, 0f, 0f], [1f, 1f, 1f]));
+    }
+}

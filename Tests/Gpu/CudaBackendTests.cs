@@ -480,6 +480,24 @@ public class CudaBackendTests
     }
 
     [Fact]
+    public void ImageBatchesNormaliseOnTheDeviceAsOnTheHost()
+    {
+        var gpu = Require();
+        using var images = new Tensor([3, 3, 17, 9], DType.U8, Device.Cpu, Layout.NHWC);
+        var rng = new Rng(17);
+        var bytes = images.Span<byte>();
+        for (var i = 0; i < bytes.Length; i++) bytes[i] = (byte)rng.NextInt(256);
+        using var onGpu = new Tensor(images.Shape, DType.U8, GpuDevice, Layout.NHWC);
+        CopyAcross(images, onGpu);
+        using var expected = new Tensor(images.Shape);
+        using var actual = new Tensor(images.Shape, DType.F32, GpuDevice);
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        Cpu.NormalizeImages(images, expected, mean, std);
+        gpu.NormalizeImages(onGpu, actual, mean, std);
+        AssertClose("normalised images", expected, actual, 0);
+    }
+
+    [Fact]
     public void OutOfMemorySaysHowMuchWasAsked()
     {
         Require();

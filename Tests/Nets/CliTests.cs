@@ -141,6 +141,9 @@ public class CliTests : IDisposable
 
     private static string[] Lines(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>Runs the command line in this process, capturing its output (callers must be in the console collection).</summary>
+    internal static (int Code, string Stdout, string Stderr) RunCli(params string[] args) => Run(args);
+
     private static (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
         var oldOut = Console.Out;

@@ -365,6 +365,22 @@ NN_CAST_PAIR(i32, f16)
 NN_CAST_PAIR(i32, bf16)
 NN_CAST_PAIR(i32, u8)
 
+// ---- image batches: U8 NHWC pixels to normalised F32 NCHW --------------------------------------
+// dst[n, c, p] = ((float)src[(n * plane + p) * C + c] / 255 - mean[c]) / std[c], in float, as torchvision's
+// ToTensor + Normalize and Data/Transforms/Normalize.cs compute it (both divisions IEEE-rounded: NVRTC's default
+// --prec-div=true). mean and std are C floats in device memory. 2-D grid-stride: x over the plane, y over the images.
+extern "C" __global__ void nn_normalize_images_u8_f32(const u8* src, float* dst, int images, int channels, long long plane,
+    const float* mean, const float* std)
+{
+    for (int n = blockIdx.y; n < images; n += gridDim.y)
+        for (i64 p = (i64)blockIdx.x * blockDim.x + threadIdx.x; p < plane; p += (i64)gridDim.x * blockDim.x)
+        {
+            const u8* pixel = src + ((i64)n * plane + p) * channels;
+            for (int c = 0; c < channels; c++)
+                dst[((i64)n * channels + c) * plane + p] = ((float)pixel[c] / 255.0f - mean[c]) / std[c];
+        }
+}
+
 // The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
 // list against the compiled PTX):
 // kernels: nn_fill_f32 nn_fill_f64 nn_fill_i32 nn_fill_u8 nn_fill_f16 nn_fill_bf16 nn_scale_f32 nn_axpy_f32
@@ -377,4 +393,4 @@ NN_CAST_PAIR(i32, u8)
 // kernels: nn_cast_f16_f32 nn_cast_f16_f64 nn_cast_f16_bf16 nn_cast_f16_u8 nn_cast_f16_i32 nn_cast_bf16_f32
 // kernels: nn_cast_bf16_f64 nn_cast_bf16_f16 nn_cast_bf16_u8 nn_cast_bf16_i32 nn_cast_u8_f32 nn_cast_u8_f64
 // kernels: nn_cast_u8_f16 nn_cast_u8_bf16 nn_cast_u8_i32 nn_cast_i32_f32 nn_cast_i32_f64 nn_cast_i32_f16
-// kernels: nn_cast_i32_bf16 nn_cast_i32_u8
+// kernels: nn_cast_i32_bf16 nn_cast_i32_u8 nn_normalize_images_u8_f32

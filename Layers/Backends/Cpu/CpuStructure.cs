@@ -135,4 +135,29 @@ public sealed unsafe partial class CpuBackend
                     }
             }
     }
+
+    public override void NormalizeImages(Tensor images, Tensor output, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
+    {
+        var (n, c, plane) = Check.ImageBatch(nameof(NormalizeImages), Device, images, output, mean.Length, std.Length);
+        // One table per channel: 256 values computed once, exactly as torchvision's float arithmetic.
+        var table = new float[c * 256];
+        for (var ch = 0; ch < c; ch++)
+            for (var v = 0; v < 256; v++) table[ch * 256 + v] = ((float)v / 255f - mean[ch]) / std[ch];
+        var src = (byte*)images.Pointer;
+        var dst = (float*)output.Pointer;
+        CpuParallel.For(n, 1, (n0, n1) =>
+        {
+            for (var img = n0; img < n1; img++)
+            {
+                var s = src + img * plane * c;
+                var d = dst + img * plane * c;
+                for (var ch = 0; ch < c; ch++)
+                {
+                    var t = table.AsSpan(ch * 256, 256);
+                    var o = d + ch * plane;
+                    for (long p = 0; p < plane; p++) o[p] = t[s[p * c + ch]];
+                }
+            }
+        });
+    }
 }

@@ -136,4 +136,16 @@ public sealed unsafe partial class CudaBackend
         var args = new KernelArgs().Ptr(a.Pointer).Ptr(b.Pointer).Ptr(y.Pointer).I64(a.Count);
         LaunchElementwise(Elementwise, $"{kernel}_{Suffix(op, a)}", a.Count, ref args);
     }
+
+    public override void NormalizeImages(Tensor images, Tensor output, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
+    {
+        var (n, c, plane) = Check.ImageBatch(nameof(NormalizeImages), Device, images, output, mean.Length, std.Length);
+        MakeCurrent();
+        Span<float> stats = stackalloc float[2 * c];
+        mean.CopyTo(stats);
+        std.CopyTo(stats[c..]);
+        using var device = Upload<float>(stats);
+        var args = new KernelArgs().Ptr(images.Pointer).Ptr(output.Pointer).I32(n).I32(c).I64(plane).Ptr(device.Pointer).Ptr(device.Pointer + c * sizeof(float));
+        _kernels.Launch(Elementwise, "nn_normalize_images_u8_f32", (uint)Math.Min((plane + 255) / 256, 65535), (uint)Math.Min(n, 65535), Threads, 0, ref args);
+    }
 }
