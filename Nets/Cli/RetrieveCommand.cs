@@ -20,7 +20,7 @@ internal static class RetrieveCommand
         var model = new Option<string?>("--model") { Description = "Architecture (default: the one named in the weights file)" };
         var weights = new Option<string>("--weights") { Description = "Trained weights (safetensors, e.g. from train --save)", Required = true };
         var index = new Option<string?>("--index") { Description = "Folder of the images to search (Fashion-MNIST IDX files; the training split is indexed)" };
-        var query = new Option<int?>("--query") { Description = "Number of a test image to search for (default: all test images, reporting precision@k)" };
+        var query = new Option<string?>("--query") { Description = "An image file (PNG, JPEG, ...) or the number of a test image to search for (default: every test image, reporting precision@k)" };
         var k = new Option<int>("-k", "--k") { Description = "Neighbours returned", DefaultValueFactory = _ => 5 };
         var limit = Common.Limit("--limit", "Use only the first N test images as queries (0: all)");
         var classes = new Option<int>("--classes") { Description = "Classes the network was trained for", DefaultValueFactory = _ => 10 };
@@ -54,19 +54,34 @@ internal static class RetrieveCommand
                 var kk = p.GetValue(k);
                 if (p.GetValue(query) is { } q)
                 {
-                    if ((uint)q >= (uint)test.Count) throw new ArgumentException($"--query {q}: the test split has images 0 to {test.Count - 1}");
-                    using var one = test.Take(q + 1);
-                    using var single = Slice(one.Images, q);
-                    var nearest = feature.Nearest(single, kk)[0];
-                    var rows = nearest.Select((j, rank) => new JsonObject
+                    string what;
+                    int? queryLabel = null;
+                    Tensor single;
+                    if (int.TryParse(q, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
                     {
-                        ["rank"] = rank + 1, ["index"] = j, ["label"] = train.Labels[j], ["class"] = train.ClassNames[train.Labels[j]],
-                    }).ToArray();
-                    if (asJson) Console.WriteLine(new JsonObject { ["query"] = q, ["query_label"] = test.Labels[q], ["neighbours"] = new JsonArray(rows) }.ToJsonString());
+                        if ((uint)number >= (uint)test.Count) throw new ArgumentException($"--query {number}: the test split has images 0 to {test.Count - 1}");
+                        single = Slice(test.Images, number);
+                        queryLabel = test.Labels[number];
+                        what = $"test image {number} ({test.ClassNames[test.Labels[number]]})";
+                    }
                     else
                     {
-                        Console.WriteLine($"query: test image {q} ({test.ClassNames[test.Labels[q]]}); nearest of {train.Count:N0} by {name}'s {feature.Width} penultimate features:");
-                        foreach (var r in rows) Console.WriteLine($"  {r["rank"]}. training image {r["index"]} ({r["class"]})");
+                        single = FromFile(q, train.Images[1], train.Images[2], train.Images[3]);
+                        what = q;
+                    }
+                    using (single)
+                    {
+                        var nearest = feature.Nearest(single, kk)[0];
+                        var rows = nearest.Select((j, rank) => new JsonObject
+                        {
+                            ["rank"] = rank + 1, ["index"] = j, ["label"] = train.Labels[j], ["class"] = train.ClassNames[train.Labels[j]],
+                        }).ToArray();
+                        if (asJson) Console.WriteLine(new JsonObject { ["query"] = q, ["query_label"] = queryLabel, ["neighbours"] = new JsonArray(rows) }.ToJsonString());
+                        else
+                        {
+                            Console.WriteLine($"query: {what}; nearest of {train.Count:N0} by {name}'s {feature.Width} penultimate features:");
+                            foreach (var r in rows) Console.WriteLine($"  {r["rank"]}. training image {r["index"]} ({r["class"]})");
+                        }
                     }
                     return 0;
                 }
@@ -84,6 +99,28 @@ internal static class RetrieveCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// An image file as the index's images are: decoded to RGB, to grey by Pillow's "L" conversion (ITU-R 601-2 luma,
+    /// rounded) when the index is grey, and resized to the index's size with Pillow's bilinear filter.
+    /// </summary>
+    private static Tensor FromFile(string path, int channels, int height, int width)
+    {
+        var image = NativeNets.Data.Images.ImageDecoder.DecodeFile(path);
+        var resized = image.Width == width && image.Height == height ? image : NativeNets.Data.Transforms.PillowResize.Bilinear(image, width, height);
+        var t = new Tensor([1, channels, height, width], DType.U8);
+        var dst = t.Span<byte>();
+        var src = resized.Span;
+        var plane = height * width;
+        for (var i = 0; i < plane; i++)
+        {
+            int r = src[3 * i], g = src[3 * i + 1], b = src[3 * i + 2];
+            if (channels == 1) dst[i] = (byte)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+            else
+                for (var c = 0; c < channels; c++) dst[c * plane + i] = src[3 * i + Math.Min(c, 2)];
+        }
+        return t;
     }
 
     /// <summary>Image <paramref name="i"/> of a CPU U8 [N, C, H, W] tensor as its own [1, C, H, W] tensor.</summary>

@@ -96,6 +96,11 @@ public class CliTests : IDisposable
         Assert.Equal(0, one);
         using var q = JsonDocument.Parse(Assert.Single(Lines(single)));
         Assert.Equal(3, q.RootElement.GetProperty("neighbours").GetArrayLength());
+        // A query image from a file: decoded, made grey and resized to the index's 28 x 28.
+        var (fromFile, fileOut, fileErr) = Run("retrieve", "--weights", weights, "--index", _dir.Path, "--query", Path.Combine(Fixtures.Directory, "images", "rgb.png"), "-k", "2", "--json");
+        Assert.True(fromFile == 0, fileErr);
+        using var f = JsonDocument.Parse(Assert.Single(Lines(fileOut)));
+        Assert.Equal(2, f.RootElement.GetProperty("neighbours").GetArrayLength());
     }
 
     [Fact]
