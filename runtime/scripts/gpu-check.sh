@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole GPU check, in one call on the GPU host (see DEVELOPERS.md). Run from the repository root with
 # out/bundle.tar.xz carried (make bundle BUNDLE_DATA=1). Writes everything it measured under $OUT:
-#   doctor.txt/.json, gpu-tests.txt, knn-cuda.json + knn-cpu.json, lenet5-cuda.json, bench-resnet50.txt, torch-resnet50.json
+#   doctor.txt/.json, gpu-tests.txt, knn-cuda.json + knn-cpu.json, lenet5-cuda.json, nccl-one-rank.json (where mpirun is),
+#   bench-resnet50.json, torch-resnet50.json
+# Nothing here has run on a GPU yet: the session that wrote it had no GPU host.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-check-out}
 mkdir -p "$OUT"
@@ -27,6 +29,12 @@ if [[ -d "$B/data" ]]; then
     timeout 300 "$B/nativenets" knn --data "$B/data" --device cpu --json > "$OUT/knn-cpu.json" 2> "$OUT/knn-cpu.err"
     step lenet5 on cuda
     timeout 300 "$B/nativenets" train --model lenet5 --data "$B/data" --device cuda --json > "$OUT/lenet5-cuda.json" 2> "$OUT/lenet5-cuda.err"
+fi
+
+if command -v mpirun >/dev/null; then
+    step NCCL communicator, one rank
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb timeout 300 mpirun -np 1 "$B/nativenets" train --model resnet20 \
+        --data "$B/data" --device cuda --epochs 1 --json > "$OUT/nccl-one-rank.json" 2> "$OUT/nccl-one-rank.err"
 fi
 
 step resnet50 f32 training throughput, NativeNets then PyTorch
