@@ -72,7 +72,7 @@ public sealed class GradientBuckets : IDisposable
     private void AddBucket(List<Parameter> parameters)
     {
         // One rank has nothing to reduce: no buffers, and every call below returns at once.
-        var bucket = new GradientBucket(_buckets.Count, parameters, allocate: Communicator.Size > 1);
+        var bucket = new GradientBucket(_buckets.Count, parameters, allocate: Active);
         for (var i = 0; i < parameters.Count; i++) _where[parameters[i]] = (bucket, i);
         _buckets.Add(bucket);
     }
@@ -82,6 +82,15 @@ public sealed class GradientBuckets : IDisposable
 
     /// <summary>The size a bucket is filled up to (a single larger gradient gets a bucket of its own).</summary>
     public long BucketBytes { get; }
+
+    /// <summary>
+    /// Whether gradients travel: with more than one rank, or with one rank of a real communicator (MPI, NCCL), so that a
+    /// one-GPU run exercises (and measures) the whole communication path; never with the single-rank no-op.
+    /// </summary>
+    public bool Active => Communicator is not SingleRankCommunicator && (Communicator.Size > 1 || ForceOneRank);
+
+    /// <summary>Run the all-reduce path even with one rank (train --distributed under a launcher with one process).</summary>
+    public bool ForceOneRank { get; init; }
 
     /// <summary>The buckets, in the order they are reduced (the last layers' parameters first).</summary>
     public IReadOnlyList<GradientBucket> Buckets => _buckets;
@@ -94,7 +103,7 @@ public sealed class GradientBuckets : IDisposable
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(dy);
-        if (Communicator.Size == 1) return network.Backward(dy);
+        if (!Active) return network.Backward(dy);
         return Walk(network, dy);
     }
 
@@ -140,7 +149,7 @@ public sealed class GradientBuckets : IDisposable
     public void MarkReady(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        if (Communicator.Size == 1) return;
+        if (!Active) return;
         foreach (var p in layer.Parameters()) MarkReady(p);
     }
 
@@ -149,7 +158,7 @@ public sealed class GradientBuckets : IDisposable
     {
         ArgumentNullException.ThrowIfNull(parameter);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Communicator.Size == 1 || !_where.TryGetValue(parameter, out var at)) return;
+        if (!Active || !_where.TryGetValue(parameter, out var at)) return;
         if (at.Bucket.MarkReady(at.Index)) StartReady();
     }
 
@@ -167,7 +176,7 @@ public sealed class GradientBuckets : IDisposable
     public void WaitAll()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Communicator.Size == 1) return;
+        if (!Active) return;
         try
         {
             while (_nextToStart < _buckets.Count) _buckets[_nextToStart++].Start(Communicator);

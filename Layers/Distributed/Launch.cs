@@ -67,10 +67,11 @@ public static class Launch
     /// NCCL (bootstrapped over MPI) for CUDA devices. A job launched by torchrun alone has no MPI to bootstrap with and is
     /// refused with the launch lines that work. MPI's own rank and size must agree with the launcher's.
     /// </summary>
-    public static Communicator CreateCommunicator(LaunchInfo info, Device device, TimeSpan? timeout = null)
+    public static Communicator CreateCommunicator(LaunchInfo info, Device device, TimeSpan? timeout = null, bool evenForOneRank = false)
     {
         ArgumentNullException.ThrowIfNull(info);
-        if (!info.IsDistributed) return new SingleRankCommunicator();
+        // One process gets the no-op communicator, unless a launcher started it and the caller wants the real path.
+        if (!info.IsDistributed && !(evenForOneRank && info.Launcher != LaunchInfo.Single.Launcher)) return new SingleRankCommunicator();
         if (info.Launcher == "torchrun")
             throw new NotSupportedException(
                 $"torchrun-style launch (RANK={info.Rank}, WORLD_SIZE={info.Size}): NativeNets bootstraps its ranks over MPI; " +

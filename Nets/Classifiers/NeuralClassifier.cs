@@ -94,7 +94,8 @@ public abstract class NeuralClassifier : IClassifier
             throw new ArgumentException($"{Name}: batch {batch} does not split into {Options.VirtualWorkers} virtual workers");
         var globalBatch = batch * ranks;
         var stepsPerEpoch = n / globalBatch;
-        using var buckets = Communicator is { Size: > 1 } comm ? new Distributed.GradientBuckets(_net, comm) : null;
+        using var buckets = Communicator is { } comm and not SingleRankCommunicator
+            ? new Distributed.GradientBuckets(_net, comm) { ForceOneRank = true } : null;
         using var xU8 = new Tensor([batch, d], DType.U8, Device);
         using var x = new Tensor([batch, .. _imageDims], DType.F32, Device);
         using var y = new Tensor([batch], DType.I32, Device);

@@ -39,8 +39,9 @@ internal static class TrainCommand
         decay.AcceptOnlyFromAmong("step", "cosine");
         var noBnDecay = new Option<bool>("--no-bn-decay") { Description = "No weight decay on BN gamma and beta, nor on biases (Goyal et al.)" };
         var zeroGamma = new Option<bool>("--zero-gamma") { Description = "gamma = 0 for the last BN of every residual block (Goyal et al.)" };
+        var distributed = new Option<bool>("--distributed") { Description = "Under a launcher, use the real communicator (MPI, NCCL) even with one rank, to exercise and time it" };
         var cmd = new Command("train", "Train a classifier (linear, two- or three-layer net, or any CNN architecture that fits 28 px input) on Fashion-MNIST and test it")
-            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume, steps, virtualWorkers, warmup, scaling, referenceBatch, milestones, decay, noBnDecay, zeroGamma };
+            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume, steps, virtualWorkers, warmup, scaling, referenceBatch, milestones, decay, noBnDecay, zeroGamma, distributed };
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
@@ -80,7 +81,7 @@ internal static class TrainCommand
                 };
             }
             if (options.Resume && options.CheckpointPath is null) throw new ArgumentException("--resume needs --checkpoint FILE");
-            using var communicator = Distributed.Launch.CreateCommunicator(launch, dev);
+            using var communicator = Distributed.Launch.CreateCommunicator(launch, dev, evenForOneRank: p.GetValue(distributed));
             var lead = communicator.Rank == 0; // only rank 0 prints and saves
             var quiet = asJson || !lead;
             var (train, test) = lead

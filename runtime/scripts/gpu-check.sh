@@ -33,7 +33,7 @@ fi
 
 if command -v mpirun >/dev/null; then
     step NCCL communicator, one rank
-    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb timeout 300 mpirun -np 1 "$B/nativenets" train --model resnet20 \
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb timeout 300 mpirun -np 1 "$B/nativenets" train --distributed --model resnet20 \
         --data "$B/data" --device cuda --epochs 1 --json > "$OUT/nccl-one-rank.json" 2> "$OUT/nccl-one-rank.err"
 fi
 
