@@ -46,6 +46,7 @@ fixtures:
 	@/usr/bin/python3 -c "import torch, torchvision" 2>/dev/null || { echo "make fixtures needs PyTorch: sudo apt-get install python3-torch python3-torchvision" >&2; exit 1; }
 	/usr/bin/python3 Tests/Fixtures/generate.py
 	/usr/bin/python3 Tests/Fixtures/generate_transforms.py
+	/usr/bin/python3 Tests/Fixtures/generate_photos.py
 
 clean:
 	rm -rf $(OUT) */bin */obj Nets/Cli/bin Nets/Cli/obj

@@ -12,6 +12,10 @@ namespace NativeNets.Bench;
 public sealed record ImagePipelineResult(
     int Images,
     double MeanFileBytes,
+    long MinFileBytes,
+    long MaxFileBytes,
+    string Dimensions,
+    string Source,
     double OursDecodePerSecond,
     double OursPipelinePerSecond,
     double OursLoaderPerSecond,
@@ -31,8 +35,22 @@ public sealed record ImagePipelineResult(
 /// </summary>
 public static class ImagePipeline
 {
+    /// <summary>The JPEG quality Bench/peers/pillow_pipeline.py saves the benchmark images with.</summary>
+    public const int JpegQuality = 90;
+
+    /// <summary>Why <paramref name="python"/> cannot make the JPEGs or run the peer (no PIL, numpy, torch or torchvision), or null when it can.</summary>
+    public static string? Unavailable(string python = "/usr/bin/python3")
+    {
+        var output = RunPython(python, ["-c", "import PIL, numpy, torch, torchvision; print(PIL.__version__, torchvision.__version__)"], out var error);
+        if (output is not null) return null;
+        var last = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "it failed";
+        return $"{python} cannot import PIL, numpy, torch and torchvision ({last}); apt-get install python3-pil python3-torchvision";
+    }
+
     /// <summary>Makes <paramref name="images"/> JPEGs in a temporary folder (or uses <paramref name="folder"/>'s), measures, prints one line per figure, and deletes what it made.</summary>
-    public static ImagePipelineResult Measure(int images = 200, int repeats = 3, string? folder = null, string python = "/usr/bin/python3", TextWriter? log = null)
+    /// <param name="peer">false: measure NativeNets only (Python still makes the JPEGs when no folder is given).</param>
+    public static ImagePipelineResult Measure(int images = 200, int repeats = 3, string? folder = null, string python = "/usr/bin/python3", TextWriter? log = null,
+        bool peer = true)
     {
         log ??= Console.Out;
         var script = FindScript();
@@ -47,7 +65,8 @@ public static class ImagePipeline
             }
             var files = Directory.GetFiles(folder, "*.JPEG").Order(StringComparer.Ordinal).ToArray();
             if (files.Length == 0) throw new InvalidOperationException($"{folder}: no .JPEG files");
-            var meanBytes = files.Average(f => new FileInfo(f).Length);
+            var lengths = files.Select(f => new FileInfo(f).Length).ToArray();
+            var meanBytes = lengths.Average();
 
             var augment = new Compose(new RandomResizedCrop(224), new RandomHorizontalFlip());
             var rng = new Rng(1);
@@ -58,7 +77,18 @@ public static class ImagePipeline
                 if (!ReferenceEquals(output, decoded)) decoded.Release();
                 output.Release();
             }
-            foreach (var f in files) Pipeline(f);   // warm up: JIT, page cache
+            var sizes = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            foreach (var f in files)
+            {
+                // Warm up (JIT, page cache) and note what the files are.
+                var decoded = ImageDecoder.DecodeFile(f);
+                var key = $"{decoded.Width}x{decoded.Height}";
+                sizes[key] = sizes.GetValueOrDefault(key) + 1;
+                decoded.Release();
+                Pipeline(f);
+            }
+            var source = made ? $"made by Bench/peers/pillow_pipeline.py (Pillow, quality {JpegQuality}, 4:2:0)" : folder;
+            var dimensions = string.Join(", ", sizes.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Value} of {kv.Key}"));
             var decode = Best(repeats, files.Length, () => { foreach (var f in files) ImageDecoder.DecodeFile(f).Release(); });
             var pipeline = Best(repeats, files.Length, () => { foreach (var f in files) Pipeline(f); });
 
@@ -70,8 +100,11 @@ public static class ImagePipeline
 
             double? pillowDecode = null, pillowPipeline = null;
             string status;
-            var json = RunPython(python, [script, "--run", folder, "--repeats", repeats.ToString(System.Globalization.CultureInfo.InvariantCulture)], out var peerError);
-            if (json is null) status = $"the Pillow peer did not run: {peerError}";
+            string? json = null;
+            var peerError = "";
+            if (peer) json = RunPython(python, [script, "--run", folder, "--repeats", repeats.ToString(System.Globalization.CultureInfo.InvariantCulture)], out peerError);
+            if (!peer) status = "the Pillow peer was not run (--no-peers)";
+            else if (json is null) status = $"the Pillow peer did not run: {peerError}";
             else
             {
                 using var doc = JsonDocument.Parse(json);
@@ -79,8 +112,8 @@ public static class ImagePipeline
                 pillowPipeline = doc.RootElement.GetProperty("pipeline_images_per_second").GetDouble();
                 status = doc.RootElement.GetProperty("peer").GetString() ?? "Pillow";
             }
-            var result = new ImagePipelineResult(files.Length, meanBytes, decode, pipeline, loaded, workers, pillowDecode, pillowPipeline, status);
-            log.WriteLine($"image pipeline: {files.Length} JPEGs of 500x375 and 375x500, mean {meanBytes / 1024:F0} KiB");
+            var result = new ImagePipelineResult(files.Length, meanBytes, lengths.Min(), lengths.Max(), dimensions, source, decode, pipeline, loaded, workers, pillowDecode, pillowPipeline, status);
+            log.WriteLine($"image pipeline: {files.Length} JPEGs ({dimensions}), {source}, {lengths.Min() / 1024.0:F0}-{lengths.Max() / 1024.0:F0} KiB, mean {meanBytes / 1024:F0} KiB");
             log.WriteLine($"  decode, 1 core:                          ours {decode,7:F0} images/s   Pillow {pillowDecode,7:F0}");
             log.WriteLine($"  decode + RandomResizedCrop + flip, 1 core: ours {pipeline,7:F0} images/s   Pillow + torchvision {pillowPipeline,7:F0}");
             log.WriteLine($"  ImageLoader, {workers} workers:                ours {loaded,7:F0} images/s ({result.OursLoaderPerCore:F0} per core)   [{status}]");

@@ -8,19 +8,25 @@ using Spectre.Console;
 
 // `make bench`: NativeNets and its peers on this machine, in one run, written to Bench/RESULTS.md.
 var data = new Option<string>("--data") { DefaultValueFactory = _ => FashionMnist.DefaultDirectory, Description = "Fashion-MNIST directory" };
-var results = new Option<string?>("--results") { Description = "Markdown file to write the figures to (replaced atomically)" };
+var results = new Option<string?>("--results") { Description = "Markdown file to write the figures to (replaced atomically; with --only, a section is appended)" };
 var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 3, Description = "Timed epochs per training figure (median)" };
 var knnLimit = new Option<int>("--peer-knn-limit") { DefaultValueFactory = _ => 500, Description = "Test images for the peers' k-NN (they do ~50 queries/s)" };
 var noPeers = new Option<bool>("--no-peers") { Description = "Measure NativeNets only" };
-var root = new RootCommand("NativeNets CPU benchmarks beside PyTorch and scikit-learn") { data, results, runs, knnLimit, noPeers };
-root.SetAction(p => Run(p.GetValue(data)!, p.GetValue(results), p.GetValue(runs), p.GetValue(knnLimit), p.GetValue(noPeers)));
+var only = new Option<string?>("--only")
+{
+    Description = "Run one part alone: image-pipeline (decode + augment beside Pillow; with --results its figures are appended as a new dated section)",
+};
+only.AcceptOnlyFromAmong("image-pipeline");
+var root = new RootCommand("NativeNets CPU benchmarks beside PyTorch and scikit-learn") { data, results, runs, knnLimit, noPeers, only };
+root.SetAction(p => Run(p.GetValue(data)!, p.GetValue(results), p.GetValue(runs), p.GetValue(knnLimit), p.GetValue(noPeers), p.GetValue(only)));
 return root.Parse(args).Invoke();
 
-static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, bool noPeers)
+static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, bool noPeers, string? only)
 {
     var inv = CultureInfo.InvariantCulture;
     var machine = Machine.Describe();
     AnsiConsole.WriteLine($"machine: {machine}");
+    if (only == "image-pipeline") return RunImagePipelineAlone(machine, resultsPath, noPeers);
     using var train = FashionMnist.LoadTrain(FashionMnist.Locate(dataDir));
     using var test = FashionMnist.LoadTest(FashionMnist.Locate(dataDir));
     var rows = new List<Measurement>();
@@ -90,6 +96,10 @@ static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, 
             $"median of {runs} runs of 1,280 images after one warm-up run"));
     }
 
+    AnsiConsole.WriteLine("image pipeline ...");
+    var (imageRows, imageStatus) = ImagePipelineRows(noPeers);
+    rows.AddRange(imageRows);
+
     var profile = CpuBenchmarks.TwoLayerProfile(train);
     var cnnProfiles = new List<(string Title, List<LayerProfiler.Row> Rows)>();
     foreach (var (arch, batch, small) in new[] { ("lenet5", 256, false), ("resnet18", 64, true) })
@@ -103,12 +113,7 @@ static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, 
         cnnProfiles.Add(($"{arch}{(small ? " (small stem)" : "")}, batch {batch}, training step", LayerProfiler.Profile(model.Network, xb, yb, arch == "lenet5" ? 20 : 3)));
     }
 
-    var table = new Table().AddColumns("workload", "NativeNets", "peer", "ratio", "peer run", "note");
-    foreach (var r in rows)
-        table.AddRow(Markup.Escape(r.Workload), $"{r.Ours:N1} {r.Unit}", r.Peer is { } pv ? $"{pv:N1}" : "-", r.Ratio is { } ra ? $"{ra:F2}x" : "-",
-            Markup.Escape(r.PeerName), Markup.Escape(r.Note));
-    AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200);
-    AnsiConsole.Write(table);
+    WriteTable(rows);
     var prof = new Table().AddColumns("two-layer step, batch 256", "µs per call");
     foreach (var (part, us) in profile) prof.AddRow(Markup.Escape(part), us.ToString("F1", inv));
     AnsiConsole.Write(prof);
@@ -123,10 +128,8 @@ static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, 
         md.AppendLine($"## CPU: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
         md.AppendLine($"Machine: {machine}").AppendLine();
         md.AppendLine($"Peers: {peers.Status}").AppendLine();
-        md.AppendLine("| workload | NativeNets | peer | ratio | peer run | note |");
-        md.AppendLine("|---|---:|---:|---:|---|---|");
-        foreach (var r in rows)
-            md.AppendLine(string.Create(inv, $"| {r.Workload} | {r.Ours:N1} {r.Unit} | {(r.Peer is { } pv ? pv.ToString("N1", inv) : "-")} | {(r.Ratio is { } ra ? ra.ToString("F2", inv) + "x" : "-")} | {r.PeerName} | {r.Note} |"));
+        md.AppendLine($"Image pipeline: {imageStatus}").AppendLine();
+        AppendRows(md, rows);
         md.AppendLine().AppendLine("Per-layer profile of one two-layer (784-100-10) training step at batch 256:").AppendLine();
         md.AppendLine("| part | µs per call |").AppendLine("|---|---:|");
         foreach (var (part, us) in profile) md.AppendLine(string.Create(inv, $"| {part} | {us:F1} |"));
@@ -144,4 +147,98 @@ static int Run(string dataDir, string? resultsPath, int runs, int peerKnnLimit, 
         AnsiConsole.WriteLine($"written {resultsPath}");
     }
     return 0;
+}
+
+static void WriteTable(List<Measurement> rows)
+{
+    var table = new Table().AddColumns("workload", "NativeNets", "peer", "ratio", "peer run", "note");
+    foreach (var r in rows)
+        table.AddRow(Markup.Escape(r.Workload), $"{r.Ours:N1} {r.Unit}", r.Peer is { } pv ? $"{pv:N1}" : "-", r.Ratio is { } ra ? $"{ra:F2}x" : "-",
+            Markup.Escape(r.PeerName), Markup.Escape(r.Note));
+    AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200);
+    AnsiConsole.Write(table);
+}
+
+static void AppendRows(StringBuilder md, List<Measurement> rows)
+{
+    var inv = CultureInfo.InvariantCulture;
+    md.AppendLine("| workload | NativeNets | peer | ratio | peer run | note |");
+    md.AppendLine("|---|---:|---:|---:|---|---|");
+    foreach (var r in rows)
+        md.AppendLine(string.Create(inv, $"| {r.Workload} | {r.Ours:N1} {r.Unit} | {(r.Peer is { } pv ? pv.ToString("N1", inv) : "-")} | {(r.Ratio is { } ra ? ra.ToString("F2", inv) + "x" : "-")} | {r.PeerName} | {r.Note} |"));
+}
+
+// Decode + augment (issue 7): ours and Pillow + torchvision on the same JPEGs, which the peer's script makes, so
+// without PIL/torchvision in /usr/bin/python3 the part is skipped with the reason.
+static (List<Measurement> Rows, string Status) ImagePipelineRows(bool noPeers)
+{
+    const string python = "/usr/bin/python3";
+    var inv = CultureInfo.InvariantCulture;
+    if (ImagePipeline.Unavailable(python) is { } why)
+    {
+        AnsiConsole.WriteLine($"image pipeline: skipped: {why}");
+        return ([], $"skipped: {why}");
+    }
+    ImagePipelineResult r;
+    try
+    {
+        r = ImagePipeline.Measure(images: 200, repeats: 3, folder: null, python: python, log: Console.Out, peer: !noPeers);
+    }
+    catch (Exception e) when (e is InvalidOperationException or IOException)
+    {
+        AnsiConsole.WriteLine($"image pipeline: skipped: {e.Message}");
+        return ([], $"skipped: {e.Message}");
+    }
+    var peerName = r.PillowPipelinePerSecond is null ? "-" : $"{r.PeerStatus}, 1 thread";
+    var files = string.Create(inv, $"{r.Images} JPEGs ({r.Dimensions}), {r.MinFileBytes / 1024.0:F0}-{r.MaxFileBytes / 1024.0:F0} KiB, mean {r.MeanFileBytes / 1024:F0} KiB");
+    List<Measurement> rows =
+    [
+        new("decode JPEG to RGB, 1 core", "images/s", r.OursDecodePerSecond, r.PillowDecodePerSecond, peerName,
+            "ImageDecoder.DecodeFile beside Pillow's open + convert(\"RGB\"); best of 3 passes over the files"),
+        new("decode + RandomResizedCrop(224) + flip, 1 core", "images/s", r.OursPipelinePerSecond, r.PillowPipelinePerSecond, peerName,
+            "images/s per core; best of 3 passes"),
+        new($"ImageLoader, {r.LoaderWorkers} workers, batch 32 (decode + augment + U8 NHWC batch)", "images/s", r.OursLoaderPerSecond, null, "-",
+            string.Create(inv, $"{r.OursLoaderPerCore:N1} images/s per worker; no peer (torch's DataLoader not measured)")),
+    ];
+    return (rows, $"{files}, {r.Source}; peer: {r.PeerStatus}");
+}
+
+// --only image-pipeline: that part alone; with --results, a new dated section is appended and nothing above it changes.
+static int RunImagePipelineAlone(string machine, string? resultsPath, bool noPeers)
+{
+    var loadBefore = LoadAverage();
+    var (rows, status) = ImagePipelineRows(noPeers);
+    var loadAfter = LoadAverage();
+    if (rows.Count > 0) WriteTable(rows);
+    AnsiConsole.WriteLine($"load average (1, 5, 15 min) before: {loadBefore}; after: {loadAfter}");
+    if (rows.Count == 0 || resultsPath is null) return 0;   // skipped (the reason is printed): nothing to append
+    var md = new StringBuilder();
+    md.AppendLine().AppendLine($"## Image pipeline (decode + augment): {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+    md.AppendLine("Written by `NativeNets.Bench --only image-pipeline` (Bench/Program.cs, Bench/ImagePipeline.cs); the peer ran in the same run, on the same files.").AppendLine();
+    md.AppendLine($"Machine: {machine}").AppendLine();
+    md.AppendLine($"Load average (1, 5, 15 min) before: {loadBefore}; after: {loadAfter}").AppendLine();
+    md.AppendLine($"Image pipeline: {status}").AppendLine();
+    AppendRows(md, rows);
+    var existing = File.Exists(resultsPath) ? File.ReadAllText(resultsPath) : "# Benchmark results\n";
+    var tmp = resultsPath + ".tmp";
+    File.WriteAllText(tmp, existing.TrimEnd('\n') + "\n" + md);
+    File.Move(tmp, resultsPath, overwrite: true);
+    AnsiConsole.WriteLine($"appended to {resultsPath}");
+    return 0;
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "unknown";
+    }
+    catch (UnauthorizedAccessException)
+    {
+        return "unknown";
+    }
 }
