@@ -22,9 +22,9 @@ data:
 run: build data
 	$(OUT)/nativenets seed --data "$(DATA)"
 
-## test: every test; ends with the line "N passed, N failed, N skipped" (installs Open MPI for the MPI tests when it can)
+## test: every test; ends with the line "N passed, N failed, N skipped" (installs Open MPI and libturbojpeg for their tests when it can)
 test:
-	@bash runtime/scripts/ensure-openmpi.sh
+	@bash runtime/scripts/ensure-test-libraries.sh
 	$(DOTNET) build Tests/NativeNets.Tests.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	@bash runtime/scripts/run-tests.sh "$(TESTS)"
 

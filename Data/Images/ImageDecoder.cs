@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using NativeNets.Native;
 using StbImageSharp;
 
 namespace NativeNets.Data.Images;
@@ -14,7 +15,9 @@ public enum ImageFormat
 }
 
 /// <summary>
-/// Decodes JPEG, PNG, BMP and GIF (first frame) bytes to 8-bit RGB with StbImageSharp, converting as Pillow's
+/// Decodes JPEGs with libjpeg-turbo's TurboJPEG API when libturbojpeg (2.x) is installed, with libjpeg's defaults as
+/// Pillow decodes them, so that the pixels are Pillow's to the bit (see <see cref="JpegBackend"/>); otherwise, and for
+/// PNG, BMP and GIF (first frame), decodes to 8-bit RGB with StbImageSharp, converting as Pillow's
 /// <c>convert("RGB")</c> does: grey is replicated to the three channels, alpha is dropped (not composited), palettes
 /// are expanded, 16-bit samples keep their high byte, and Adobe CMYK/YCCK JPEGs are converted as
 /// R = (255 - C)(255 - K)/255 with Pillow's assumption that the samples are stored inverted.
@@ -29,6 +32,24 @@ public static class ImageDecoder
 
     /// <summary>Files above this size are refused before they are read.</summary>
     public const long MaxFileBytes = 1L << 30;
+
+    /// <summary>
+    /// libjpeg's decompression defaults, which Pillow keeps: the accurate integer IDCT and smooth ("fancy") chroma
+    /// upsampling, so no FASTDCT or FASTUPSAMPLE. STOPONWARNING ends a corrupt scan at once (a warning is refused
+    /// anyway), LIMITSCANS refuses progressive JPEGs of absurdly many scans; neither changes a good image's pixels.
+    /// </summary>
+    private const TJFLAG TurboJpegFlags = TJFLAG.TJFLAG_ACCURATEDCT | TJFLAG.TJFLAG_STOPONWARNING | TJFLAG.TJFLAG_LIMITSCANS;
+
+    /// <summary>libturbojpeg's path when its TurboJPEG 2.x API is there to decode JPEGs, else null (StbImageSharp decodes them).</summary>
+    private static readonly string? TurboJpegPath =
+        TurboJpeg.IsAvailable ? NativeLibraries.Load(NativeLibraries.TurboJpeg).Path ?? "libturbojpeg" : null;
+
+    /// <summary>A tjhandle must not be shared between threads: one decompressor per decoding thread, freed with the thread's statics.</summary>
+    [ThreadStatic]
+    private static TurboJpegDecompressor? t_turboJpeg;
+
+    /// <summary>Which decoder reads JPEGs: "libjpeg-turbo &lt;path of libturbojpeg&gt;" or "StbImageSharp" (for benchmarks and `doctor`).</summary>
+    public static string JpegBackend => TurboJpegPath is { } p ? $"libjpeg-turbo {p}" : "StbImageSharp";
 
     /// <summary>Which format the bytes are, from their magic number; null when they are none of the four.</summary>
     public static ImageFormat? Sniff(ReadOnlySpan<byte> data)
@@ -102,12 +123,14 @@ public static class ImageDecoder
         // whatever a header claims. Only bytes that pass reach it.
         int width, height;
         long sizeAt;
+        var jpegComponents = 0;
         switch (format)
         {
             case ImageFormat.Jpeg:
                 var jpeg = JpegStructure.Scan(bytes, path);
                 (width, height, sizeAt) = (jpeg.Width, jpeg.Height, jpeg.FrameOffset + 5);
-                if (jpeg.Components == 4 && jpeg.AdobeTransform < 0)
+                jpegComponents = jpeg.Components;
+                if (jpeg.Components == 4 && jpeg.AdobeTransform < 0 && TurboJpegPath is null)
                 {
                     // stb_image reads 4 components without an Adobe APP14 marker as YCbCr plus an unused channel;
                     // Pillow (libjpeg) reads them as inverted CMYK. Tell stb so with an APP14 marker (transform 0).
@@ -132,7 +155,75 @@ public static class ImageDecoder
             throw new DataFormatException(path,
                 $"absurd dimensions: the header claims {width}x{height} ({(long)width * height:N0} pixels); images over {maxPixels:N0} pixels are refused", sizeAt);
 
+        if (format == ImageFormat.Jpeg && TurboJpegPath is not null)
+            return DecodeWithTurboJpeg(bytes, path, width, height, jpegComponents);
         return DecodeWithStb(data, length, path, format, width, height);
+    }
+
+    /// <summary>
+    /// TurboJPEG's decompression straight into a pooled RGB buffer. Grey decodes to RGB with R = G = B (libjpeg's
+    /// grey-to-RGB conversion, as Pillow's convert("RGB")); 4-component JPEGs decode to libjpeg's CMYK (YCCK converted
+    /// by libjpeg) and then to RGB as Pillow does. A warning (corrupt data: the image would be damaged or incomplete)
+    /// is a bad image, as is a fatal error.
+    /// </summary>
+    private static RgbImage DecodeWithTurboJpeg(ReadOnlySpan<byte> jpeg, string path, int width, int height, int components)
+    {
+        var tj = t_turboJpeg ??= TurboJpegDecompressor.Create();
+        var image = RgbImage.Rent(width, height);
+        byte[]? cmyk = null;
+        try
+        {
+            if (components == 4)
+            {
+                cmyk = ArrayPool<byte>.Shared.Rent(checked(width * height * 4));
+                tj.Decompress(jpeg, cmyk, width, height, TJPF.TJPF_CMYK, TurboJpegFlags);
+                InvertedCmykToRgb(cmyk, image.Pixels, width * height);
+            }
+            else
+            {
+                tj.Decompress(jpeg, image.Pixels, width, height, TJPF.TJPF_RGB, TurboJpegFlags);
+            }
+            return image;
+        }
+        catch (TurboJpegException e)
+        {
+            image.Release();
+            var what = e.Severity == TJERR.TJERR_WARNING ? " (a warning: the image would be damaged or incomplete)" : "";
+            throw new DataFormatException(path, $"corrupt JPEG data: libjpeg-turbo stopped with \"{e.ErrorText}\"{what}", inner: e);
+        }
+        catch
+        {
+            image.Release();
+            throw;
+        }
+        finally
+        {
+            if (cmyk is not null) ArrayPool<byte>.Shared.Return(cmyk);
+        }
+    }
+
+    /// <summary>
+    /// Pillow 9.4's CMYK JPEG to RGB: it reads libjpeg's samples as Adobe-inverted ("CMYK;I": c = 255 - C) and converts
+    /// with cmyk2rgb, R = nk - c * nk / 255 rounded as MULDIV255, where nk = 255 - k = K. So R = K - MULDIV255(255 - C, K).
+    /// </summary>
+    private static void InvertedCmykToRgb(ReadOnlySpan<byte> cmyk, Span<byte> rgb, int pixels)
+    {
+        cmyk = cmyk[..(pixels * 4)];
+        rgb = rgb[..(pixels * 3)];
+        for (int i = 0, o = 0; i < cmyk.Length; i += 4, o += 3)
+        {
+            int nk = cmyk[i + 3];
+            rgb[o] = (byte)(nk - MulDiv255(255 - cmyk[i], nk));
+            rgb[o + 1] = (byte)(nk - MulDiv255(255 - cmyk[i + 1], nk));
+            rgb[o + 2] = (byte)(nk - MulDiv255(255 - cmyk[i + 2], nk));
+        }
+    }
+
+    /// <summary>Pillow's MULDIV255: a * b / 255, rounded.</summary>
+    private static int MulDiv255(int a, int b)
+    {
+        var t = a * b + 128;
+        return ((t >> 8) + t) >> 8;
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ public static class NativeLibraries
     public const string Nvrtc = "nvrtc";
     public const string Nvtx = "nvToolsExt";
     public const string Mpi = "mpi";
+    public const string TurboJpeg = "turbojpeg";
 
     /// <summary>Candidate file names per logical name, most wanted first.</summary>
     public static IReadOnlyDictionary<string, string[]> Candidates { get; } = new Dictionary<string, string[]>
@@ -36,6 +37,8 @@ public static class NativeLibraries
         // (NVTX_INJECTION64_PATH) first, and only falls back to an installed libnvToolsExt.
         [Nvtx] = ["libnvToolsExt.so.1", "libnvToolsExt.so"],
         [Mpi] = ["libmpi.so.40", "libmpi.so.12", "libmpi.so"],
+        // libjpeg-turbo's TurboJPEG API (2.x, Debian libturbojpeg0): the fast JPEG path of Data.Images.ImageDecoder.
+        [TurboJpeg] = ["libturbojpeg.so.0", "libturbojpeg.so"],
     };
 
     private static readonly Dictionary<string, LibraryLoad> Loaded = new();

@@ -27,6 +27,9 @@ mkdir -p "$B/fixtures"
 for f in lenet5 alexnet-2012 zfnet googlenet googlenet-aux resnet18 resnet50 resnet20 vgg11-bn layers; do
     cp "Tests/Fixtures/$f.safetensors" "$B/fixtures/"
 done
+# libjpeg-turbo's TurboJPEG API is not on the GPU host: carry this machine's copy (it needs only libc).
+tj=$(ldconfig -p 2>/dev/null | awk '/libturbojpeg\.so\.0 / { print $NF; exit }')
+if [[ -n "$tj" ]]; then mkdir -p "$B/lib" && cp -L "$tj" "$B/lib/libturbojpeg.so.0"; fi
 if [[ "${BUNDLE_DATA:-0}" == 1 ]]; then
     mkdir -p "$B/data"
     cp "$DATA"/*-ubyte.gz "$B/data/"
@@ -35,14 +38,14 @@ fi
 cat > "$B/nativenets" <<'SH'
 #!/usr/bin/env bash
 here=$(dirname "$(readlink -f "$0")")
-export DOTNET_ROOT="$here/dotnet"
+export DOTNET_ROOT="$here/dotnet" NATIVENETS_LIBRARY_PATH="$here/lib${NATIVENETS_LIBRARY_PATH:+:$NATIVENETS_LIBRARY_PATH}"
 exec "$here/dotnet/dotnet" "$here/cli/nativenets.dll" "$@"
 SH
 cat > "$B/run-tests" <<'SH'
 #!/usr/bin/env bash
 # Runs the xunit v3 test program; arguments go to it (e.g. -namespace NativeNets.Tests.Gpu).
 here=$(dirname "$(readlink -f "$0")")
-export DOTNET_ROOT="$here/dotnet" NATIVENETS_FIXTURES="$here/fixtures"
+export DOTNET_ROOT="$here/dotnet" NATIVENETS_FIXTURES="$here/fixtures" NATIVENETS_LIBRARY_PATH="$here/lib${NATIVENETS_LIBRARY_PATH:+:$NATIVENETS_LIBRARY_PATH}"
 exec "$here/dotnet/dotnet" "$here/tests/NativeNets.Tests.dll" "$@"
 SH
 chmod +x "$B/nativenets" "$B/run-tests"
