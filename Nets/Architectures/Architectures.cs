@@ -8,7 +8,7 @@ public static class Architectures
         "lenet5", "alexnet", "alexnet-2012", "zfnet",
         "vgg11", "vgg13", "vgg16", "vgg19", "vgg11-bn", "vgg13-bn", "vgg16-bn", "vgg19-bn",
         "googlenet", "googlenet-aux", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-        "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
+        "resnet8", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
     ];
 
     public static Model Create(string name, ArchitectureOptions? options = null)
@@ -42,7 +42,7 @@ public static class Architectures
             if (ResNet.ImageNetConfigs.ContainsKey(d))
                 return new Model(name, ResNet.ImageNet(b, d, options.InChannels ?? 3, classes, options.SmallStem), options.InChannels ?? 3,
                     options.SmallStem ? 32 : 224, classes);
-            if (d is 20 or 32 or 44 or 56 or 110)
+            if (d is 8 or 20 or 32 or 44 or 56 or 110)
                 return new Model(name, ResNet.Cifar(b, d, options.InChannels ?? 3, classes), options.InChannels ?? 3, 32, classes);
         }
         throw new ArgumentException($"unknown architecture '{name}': expected one of {string.Join(", ", Names)}");

@@ -452,7 +452,7 @@ for _d in ("11", "13", "16", "19"):
     ARCHS["vgg" + _d + "-bn"] = (_tv_ctor(getattr(_tv, "vgg" + _d + "_bn")), IMAGENET_IN, 2)
 for _d in ("18", "34", "50", "101", "152"):
     ARCHS["resnet" + _d] = (_tv_ctor(getattr(_tv, "resnet" + _d)), IMAGENET_IN, 2)
-for _name, _n in (("resnet20", 3), ("resnet32", 5), ("resnet44", 7), ("resnet56", 9),
+for _name, _n in (("resnet8", 1), ("resnet20", 3), ("resnet32", 5), ("resnet44", 7), ("resnet56", 9),
                   ("resnet110", 18)):
     ARCHS[_name] = ((lambda n: lambda c: CifarResNet(n, c))(_n), CIFAR_IN, 2)
 
