@@ -55,16 +55,19 @@ public class RecipeTests
     public void ATinyImageFolderTrainsAndEvaluatesEndToEnd()
     {
         using var dir = new TempDirectory();
-        var photos = Path.Combine(Fixtures.Directory, "images");
-        // Two classes of real JPEG/PNG files (and, in validation, one hostile file that must be skipped, not fatal).
-        string[] a = ["rgb420.jpg", "rgb444.jpg", "progressive.jpg", "odd-size.jpg"], b = ["rgb.png", "rgba.png", "palette.png", "cmyk.jpg"];
+        var photos = Path.Combine(Fixtures.Directory, "photos");
+        // An ImageNet-layout folder of real photos, two classes (and, in validation, one truncated JPEG that must be
+        // skipped and counted, not fatal). Each photo appears twice per split under two names, for four per class.
+        string[] a = ["astronaut.jpg", "rocket.jpg"], b = ["chelsea.jpg", "coffee.jpg"];
         foreach (var split in new[] { "train", "val" })
             foreach (var (cls, files) in new[] { ("alpha", a), ("beta", b) })
             {
                 var folder = Directory.CreateDirectory(Path.Combine(dir.Path, "data", split, cls)).FullName;
-                foreach (var f in files) File.Copy(Path.Combine(photos, f), Path.Combine(folder, f));
+                foreach (var f in files)
+                    foreach (var copy in new[] { "1", "2" })
+                        File.Copy(Path.Combine(photos, f), Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(f)}-{copy}.jpg"));
             }
-        File.Copy(Path.Combine(photos, "truncated.jpg"), Path.Combine(dir.Path, "data", "val", "alpha", "truncated.jpg"));
+        File.Copy(Path.Combine(Fixtures.Directory, "images", "truncated.jpg"), Path.Combine(dir.Path, "data", "val", "alpha", "truncated.jpg"));
         var recipePath = Path.Combine(dir.Path, "tiny.json");
         File.WriteAllText(recipePath, """
             { "name": "tiny", "paper": "test", "model": "resnet18", "data": "imagefolder", "train_images": 8, "classes": 2,
