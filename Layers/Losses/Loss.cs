@@ -13,7 +13,7 @@ public abstract class Loss : IDisposable
 
     public double Forward(Tensor scores, Tensor labels)
     {
-        if (_grad is null || !_grad.SameShape(scores) || _grad.DType != scores.DType || _grad.Device != scores.Device)
+        if (_grad is null || _grad.Storage.IsDisposed || !_grad.SameShape(scores) || _grad.DType != scores.DType || _grad.Device != scores.Device)
         {
             _grad?.Dispose();
             _grad = new Tensor(scores.Shape, scores.DType, scores.Device);

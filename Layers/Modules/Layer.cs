@@ -89,7 +89,8 @@ public abstract class Layer : IDisposable
     /// <summary>Returns <paramref name="buffer"/> when it already has this shape, dtype and device, else a new one.</summary>
     protected static Tensor Reuse(ref Tensor? buffer, ReadOnlySpan<int> dims, DType dtype, Device device)
     {
-        if (buffer is not null && buffer.Dims.SequenceEqual(dims) && buffer.DType == dtype && buffer.Device == device)
+        // A buffer freed from outside (a TensorScope that ended around the first forward) is made again, not reused.
+        if (buffer is not null && !buffer.Storage.IsDisposed && buffer.Dims.SequenceEqual(dims) && buffer.DType == dtype && buffer.Device == device)
             return buffer;
         buffer?.Dispose();
         buffer = new Tensor(dims.ToArray(), dtype, device);

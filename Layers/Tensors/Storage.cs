@@ -69,3 +69,33 @@ public sealed unsafe class CpuStorage : Storage
         _ptr = null;
     }
 }
+
+/// <summary>
+/// Memory that someone else owns (an embedder's host buffer or device allocation), seen as a storage without a copy.
+/// Disposing it ends the wrapper only: the memory is never freed here, and its owner must keep it alive, and not free
+/// it, while any tensor over it is in use. Made by <see cref="Tensor.FromHostMemory"/> and <see cref="Tensor.FromDevicePointer"/>.
+/// </summary>
+public sealed class ExternalStorage : Storage
+{
+    private nint _pointer;
+
+    /// <summary>Wraps <paramref name="bytes"/> bytes at <paramref name="pointer"/> (a host address for <see cref="Device.Cpu"/>, a device address otherwise).</summary>
+    public ExternalStorage(nint pointer, long bytes, Device device) : base(device, bytes)
+    {
+        if (pointer == 0 && bytes > 0) throw new ArgumentException($"a null pointer cannot hold {bytes} bytes", nameof(pointer));
+        _pointer = pointer;
+        GC.SuppressFinalize(this); // nothing to free
+    }
+
+    public override nint Pointer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            return _pointer;
+        }
+    }
+
+    /// <summary>Forgets the address; the memory stays its owner's.</summary>
+    protected override void Free() => _pointer = 0;
+}

@@ -5,9 +5,14 @@ namespace NativeNets.Tensors;
 
 /// <summary>
 /// An n-dimensional array on one device: dims, element type, layout, and storage. A tensor made with
-/// <see cref="Tensor(int[], DType, Device, Layout)"/> owns its storage; a view made with
+/// <see cref="Tensor(int[], DType, Device?, Layout)"/> owns its storage; a view made with
 /// <see cref="Reshape"/> shares it and frees nothing. Host data is reached with <see cref="Span{T}"/>
 /// on the CPU and copied with <see cref="CopyFrom{T}"/>/<see cref="ToArray{T}"/> on any device.
+/// <para>
+/// Memory is freed by <see cref="Dispose"/> (deterministically; the storage's finalizer is only a fallback) or by the
+/// <see cref="TensorScope"/> the tensor was made in. Memory that an embedder owns is wrapped without a copy by
+/// <see cref="FromHostMemory"/> and <see cref="FromDevicePointer"/>, and handed out through <see cref="Pointer"/>.
+/// </para>
 /// </summary>
 public sealed unsafe class Tensor : IDisposable
 {
@@ -23,16 +28,42 @@ public sealed unsafe class Tensor : IDisposable
         var dev = device ?? Device.Cpu;
         Storage = Backend.For(dev).Allocate(Count * dtype.SizeOf());
         _ownsStorage = true;
+        TensorScope.Track(this);
     }
 
-    private Tensor(int[] dims, DType dtype, Layout layout, Storage storage)
+    private Tensor(int[] dims, DType dtype, Layout layout, Storage storage, bool ownsStorage = false)
     {
         _dims = dims;
         DType = dtype;
         Layout = layout;
         Count = CountOf(dims);
         Storage = storage;
-        _ownsStorage = false;
+        _ownsStorage = ownsStorage;
+        if (ownsStorage) TensorScope.Track(this);
+    }
+
+    /// <summary>
+    /// A CPU tensor over host memory that the caller owns, without a copy: ops read and write that memory. The tensor never
+    /// frees it (its <see cref="Dispose"/> ends the wrapper only); the memory must hold <c>product(dims) * dtype size</c> bytes
+    /// and stay valid, and not move (pin managed arrays), while the tensor is used.
+    /// </summary>
+    public static Tensor FromHostMemory(nint pointer, int[] dims, DType dtype, Layout layout = Layout.NCHW) =>
+        Wrap(pointer, dims, dtype, Device.Cpu, layout);
+
+    /// <summary>
+    /// A tensor over device memory that the caller owns (from cuMemAlloc, another library, another framework), without a
+    /// copy. The tensor never frees it; the memory must hold <c>product(dims) * dtype size</c> bytes on
+    /// <paramref name="device"/>, in its primary context's address space, and stay allocated while the tensor is used. Work
+    /// that writes it elsewhere must be ordered with the backend's stream (see <see cref="CudaBackend.Stream"/>).
+    /// </summary>
+    public static Tensor FromDevicePointer(nint devicePointer, int[] dims, DType dtype, Device device, Layout layout = Layout.NCHW) =>
+        Wrap(devicePointer, dims, dtype, device, layout);
+
+    private static Tensor Wrap(nint pointer, int[] dims, DType dtype, Device device, Layout layout)
+    {
+        var d = CheckDims(dims);
+        var storage = new ExternalStorage(pointer, CountOf(d) * dtype.SizeOf(), device);
+        return new Tensor(d, dtype, layout, storage, ownsStorage: true);
     }
 
     public static Tensor Zeros(DType dtype, params int[] dims) => new(dims, dtype);
@@ -69,6 +100,11 @@ public sealed unsafe class Tensor : IDisposable
     public Device Device => Storage.Device;
     public Backend Backend => Backend.For(Storage.Device);
     public long Bytes => Count * DType.SizeOf();
+    /// <summary>
+    /// The address of the first element: a host address for a CPU tensor, a device address (CUdeviceptr) for a CUDA tensor.
+    /// Valid while the tensor (for a view: the tensor it views) is not disposed; on CUDA, work queued on the backend's
+    /// <see cref="CudaBackend.Stream"/> may still be writing it, so order foreign reads after it (see the stream's remarks).
+    /// </summary>
     public nint Pointer => Storage.Pointer;
 
     public int this[int axis] => _dims[axis < 0 ? _dims.Length + axis : axis];
@@ -129,6 +165,7 @@ public sealed unsafe class Tensor : IDisposable
 
     public override string ToString() => $"Tensor({ShapeText}, {DType.Name()}, {Layout}, {Device})";
 
+    /// <summary>Frees the storage this tensor owns (views free nothing; wrapped memory is not freed). Safe to call more than once.</summary>
     public void Dispose()
     {
         if (_ownsStorage) Storage.Dispose();

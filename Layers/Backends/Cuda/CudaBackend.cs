@@ -67,7 +67,16 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
     /// <summary>What the driver says about this device.</summary>
     public CudaDeviceInfo Info { get; }
 
-    /// <summary>The stream every op of this backend is queued on, for embedders who order their own work with ours.</summary>
+    /// <summary>
+    /// The stream (a CUstream, non-blocking) every op of this backend is queued on, in the order the ops are called: one
+    /// stream per device, shared by every tensor and layer on it. Embedders order their own work with ours through it:
+    /// to let us read what their stream wrote, record an event on their stream and <c>cuStreamWaitEvent(Stream, event, 0)</c>
+    /// before calling our ops; to read what we wrote, record an event on <see cref="Stream"/> (<c>cuEventRecord(event, Stream)</c>)
+    /// after our ops and make their stream wait for it (or call <see cref="Synchronize"/>). Copies to and from the host
+    /// (<c>CopyFromHost</c>, <c>ToArray</c>) wait for the stream before they return; other ops return once queued.
+    /// Device memory we free (<see cref="Tensor.Dispose"/>) goes back to the pool in stream order, so it must not be
+    /// used by work on other streams that is not ordered before the free.
+    /// </summary>
     public nint Stream => _stream;
 
     /// <summary>The cuBLAS and cuDNN handles, bound to <see cref="Stream"/>.</summary>
