@@ -6,13 +6,26 @@ OUT := out
 DATA ?= /usr/share/datasets/fashion-mnist
 TESTS := Tests/bin/$(CONFIG)/net10.0/NativeNets.Tests
 
-.PHONY: build run test bench bundle repro data fixtures clean
+.PHONY: build run test bench bundle repro data fixtures pack clean
 
 ## build: compile everything; the command line lands in out/nativenets
 build:
 	$(DOTNET) build NativeNets.sln -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	$(DOTNET) publish Nets/Cli/NativeNets.Cli.csproj -c $(CONFIG) -o $(OUT) -nologo -v quiet -clp:ErrorsOnly
 	@echo "built $(OUT)/nativenets"
+
+## pack: NuGet packages (.nupkg and .snupkg) of NativeNets.Native, .Layers, .Data, .Nets and the nativenets .NET tool
+## into out/packages; VERSION=x.y.z overrides the version in Directory.Build.props
+PACKAGES := $(OUT)/packages
+PACK_PROJECTS := Native/NativeNets.Native.csproj Layers/NativeNets.Layers.csproj Data/NativeNets.Data.csproj \
+	Nets/NativeNets.Nets.csproj Nets/Cli/NativeNets.Cli.csproj
+pack:
+	rm -f $(PACKAGES)/*.nupkg $(PACKAGES)/*.snupkg
+	for p in $(PACK_PROJECTS); do \
+	  $(DOTNET) pack $$p -c $(CONFIG) -o $(PACKAGES) -nologo -v quiet -clp:ErrorsOnly \
+	    -p:ContinuousIntegrationBuild=true $(if $(VERSION),-p:Version=$(VERSION)) || exit 1; \
+	done
+	@ls -l $(PACKAGES)
 
 ## data: Fashion-MNIST from Debian's dataset-fashion-mnist, installed if missing and if we can
 data:

@@ -3,7 +3,7 @@ using NativeNets.Tensors;
 
 namespace NativeNets.Data.Transforms;
 
-/// <summary>One step of a torchvision-style image pipeline: an RGB image in, an RGB image out, randomness only from <paramref name="rng"/>.</summary>
+/// <summary>One step of a torchvision-style image pipeline: an RGB image in, an RGB image out, randomness only from the <see cref="Rng"/> passed to <see cref="Apply"/>.</summary>
 public interface IImageTransform
 {
     /// <summary>Transforms <paramref name="image"/>: returns it (unchanged or modified in place) or a new image made for this call, which the caller then owns.</summary>

@@ -21,7 +21,8 @@ public sealed class FeatureIndex : IDisposable
     private Tensor? _norms;
 
     /// <param name="network">A trained classifier network; its last layer (the last leaf of nested Sequentials) is dropped.</param>
-    /// <param name="pixelMean">The pixel mean the network was trained with, in [0, 1] units (and <paramref name="pixelStd"/>).</param>
+    /// <param name="pixelMean">The pixel mean the network was trained with, in [0, 1] units.</param>
+    /// <param name="pixelStd">The pixel standard deviation the network was trained with, in [0, 1] units.</param>
     /// <param name="device">Where the network's parameters live and the distances are computed.</param>
     /// <param name="batchSize">Images described per forward pass.</param>
     public FeatureIndex(Sequential network, double pixelMean, double pixelStd, Device device, int batchSize = 256)
