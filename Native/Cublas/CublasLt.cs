@@ -104,7 +104,7 @@ public static unsafe partial class CublasLt
     }
 
     /// <summary>Sets a fixed-size matmul descriptor attribute from a value (the size is taken from its type).</summary>
-    public static void SetAttribute<T>(CublasLtMatmulDesc desc, cublasLtMatmulDescAttributes_t attr, T value,
+    public static void SetMatmulDescAttribute<T>(CublasLtMatmulDesc desc, cublasLtMatmulDescAttributes_t attr, T value,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : unmanaged
     {
         var status = cublasLtMatmulDescSetAttribute(desc.Value, attr, &value, (nuint)sizeof(T));
@@ -113,7 +113,7 @@ public static unsafe partial class CublasLt
     }
 
     /// <summary>Sets a fixed-size matrix layout attribute from a value.</summary>
-    public static void SetAttribute<T>(CublasLtMatrixLayout layout, cublasLtMatrixLayoutAttribute_t attr, T value,
+    public static void SetMatrixLayoutAttribute<T>(CublasLtMatrixLayout layout, cublasLtMatrixLayoutAttribute_t attr, T value,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : unmanaged
     {
         var status = cublasLtMatrixLayoutSetAttribute(layout.Value, attr, &value, (nuint)sizeof(T));
@@ -122,7 +122,7 @@ public static unsafe partial class CublasLt
     }
 
     /// <summary>Sets a fixed-size preference attribute from a value.</summary>
-    public static void SetAttribute<T>(CublasLtMatmulPreference pref, cublasLtMatmulPreferenceAttributes_t attr, T value,
+    public static void SetPreferenceAttribute<T>(CublasLtMatmulPreference pref, cublasLtMatmulPreferenceAttributes_t attr, T value,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : unmanaged
     {
         var status = cublasLtMatmulPreferenceSetAttribute(pref.Value, attr, &value, (nuint)sizeof(T));
