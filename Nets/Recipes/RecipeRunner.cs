@@ -175,7 +175,7 @@ public static class Curves
         plot.Title(title);
         plot.XLabel("epoch");
         plot.YLabel("error (%)");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         // Through a temporary file: a half-written PNG never stands at the final path.
         var temp = path + ".tmp";
         plot.SavePng(temp, 900, 560);
