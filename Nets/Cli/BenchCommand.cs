@@ -28,12 +28,15 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (cuDNN algorithm search, kernel compiles)", DefaultValueFactory = _ => 8 };
         var size = new Option<int?>("--size") { Description = "Input side in pixels (default: the architecture's, 224 for ImageNet nets)" };
         var classes = new Option<int>("--classes") { Description = "Output classes", DefaultValueFactory = _ => 1000 };
+        var stem = new Option<string>("--stem") { Description = "ResNet-18..152 first layers: imagenet, or small (3x3, no max-pool, for 28-32 px)", DefaultValueFactory = _ => "imagenet" };
+        stem.AcceptOnlyFromAmong("imagenet", "small");
+        var channels = new Option<int?>("--channels") { Description = "Input channels (default: the architecture's)" };
         var tf32 = new Option<bool>("--tf32") { Description = "Let F32 GEMMs and convolutions use TF32 tensor cores (as PyTorch's cuDNN does by default)" };
         var device = Common.DeviceOption();
         var json = Common.Json();
         var profile = Common.ProfileSteps();
         var cmd = new Command("bench", "Training and inference images/s of an architecture on synthetic data")
-            { model, batch, precision, steps, warmup, size, classes, tf32, device, json, profile };
+            { model, batch, precision, steps, warmup, size, classes, tf32, device, json, profile, stem, channels };
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
@@ -41,7 +44,7 @@ internal static class BenchCommand
                 throw new NotSupportedException($"--precision {p.GetValue(precision)}: mixed precision is not implemented yet; use fp32");
             var dev = Common.ParseDevice(p.GetValue(device)!);
             var result = Run(p.GetValue(model)!, p.GetValue(batch), p.GetValue(steps), p.GetValue(warmup), p.GetValue(size), p.GetValue(classes),
-                dev, p.GetValue(tf32));
+                dev, p.GetValue(tf32), p.GetValue(stem) == "small", p.GetValue(channels));
             if (p.GetValue(json)) Console.WriteLine(result.ToJsonString());
             else
                 Console.WriteLine($"{result["model"]} batch {result["batch"]} fp32 on {result["device"]}: train {result["train_images_per_second"]} img/s, " +
@@ -51,11 +54,12 @@ internal static class BenchCommand
         return cmd;
     }
 
-    public static JsonObject Run(string name, int batch, int steps, int warmup, int? size, int classes, Device device, bool tf32)
+    public static JsonObject Run(string name, int batch, int steps, int warmup, int? size, int classes, Device device, bool tf32,
+        bool smallStem = false, int? inChannels = null)
     {
         var backend = Backend.For(device);
         if (backend is CudaBackend cuda) cuda.AllowTf32 = tf32;
-        using var model = Architectures.Create(name, new ArchitectureOptions { Classes = classes, Device = device });
+        using var model = Architectures.Create(name, new ArchitectureOptions { Classes = classes, Device = device, SmallStem = smallStem, InChannels = inChannels });
         var side = size ?? model.InputSize;
         var net = model.Network.SkipInputGradient();
         var rng = new Rng(1);
