@@ -88,4 +88,154 @@ internal static class Check
             throw new ArgumentException($"{op}: {images[1]} channels need {images[1]} means and stds, got {means} and {stds}");
         return (images[0], images[1], (long)images[2] * images[3]);
     }
+
+    /// <summary>L1DistancesU8's arguments: U8 rows of one length (short enough for an I32 sum), I32 distances [Q, R]. Returns Q, R, D.</summary>
+    public static (int Q, int R, int D) L1Distances(string op, Device device, Tensor queries, Tensor references, Tensor distances)
+    {
+        OnDevice(op, device, queries, references, distances);
+        DType(op, "queries", queries, Tensors.DType.U8);
+        DType(op, "references", references, Tensors.DType.U8);
+        DType(op, "distances", distances, Tensors.DType.I32);
+        var (q, r, d) = SameRowLength(op, queries, references);
+        if (d > int.MaxValue / 255)
+            throw new ArgumentException($"{op}: rows of {d} bytes could overflow an I32 distance");
+        Shape(op, "distances", distances, q, r);
+        return (q, r, d);
+    }
+
+    /// <summary>SquaredL2Distances' arguments: F32 rows of one length, one norm per reference, distances [Q, R]. Returns Q, R, D.</summary>
+    public static (int Q, int R, int D) L2Distances(string op, Device device, Tensor queries, Tensor references, Tensor referenceNormsSquared, Tensor distances)
+    {
+        OnDevice(op, device, queries, references, referenceNormsSquared, distances);
+        foreach (var (name, t) in new[] { ("queries", queries), ("references", references), ("referenceNormsSquared", referenceNormsSquared), ("distances", distances) })
+            DType(op, name, t, Tensors.DType.F32);
+        var (q, r, d) = SameRowLength(op, queries, references);
+        Shape(op, "distances", distances, q, r);
+        if (referenceNormsSquared.Count != r)
+            throw new ArgumentException($"{op}: referenceNormsSquared {referenceNormsSquared.ShapeText} must have one value per reference ({r})");
+        return (q, r, d);
+    }
+
+    private static (int Q, int R, int D) SameRowLength(string op, Tensor queries, Tensor references)
+    {
+        var (q, d) = queries.AsMatrix;
+        var (r, dr) = references.AsMatrix;
+        if (d != dr)
+            throw new ArgumentException($"{op}: queries {queries.ShapeText} and references {references.ShapeText} have rows of different lengths ({d} and {dr})");
+        return (q, r, d);
+    }
+
+    /// <summary>SmallestK's arguments: I32 or F32 distances [Q, R], 1 &lt;= k &lt;= R, I32 indices [Q, k]. Returns Q and R.</summary>
+    public static (int Q, int R) SmallestK(string op, Device device, Tensor distances, int k, Tensor indices)
+    {
+        OnDevice(op, device, distances, indices);
+        DType(op, "distances", distances, Tensors.DType.I32, Tensors.DType.F32);
+        DType(op, "indices", indices, Tensors.DType.I32);
+        var (q, r) = distances.AsMatrix;
+        if (k < 1 || k > r)
+            throw new ArgumentOutOfRangeException(nameof(k), $"{op}: k = {k} must be between 1 and the {r} references");
+        Shape(op, "indices", indices, q, k);
+        return (q, r);
+    }
+
+    /// <summary>A loss's arguments: scores [N, C], I32 labels [N], and a gradient like the scores. Returns N and C; label values are the backend's to check.</summary>
+    public static (int N, int C) Loss(string op, Device device, Tensor scores, Tensor labels, Tensor? grad)
+    {
+        OnDevice(op, device, scores, labels, grad);
+        Rank(op, "scores", scores, 2);
+        DType(op, "labels", labels, Tensors.DType.I32);
+        int n = scores[0], c = scores[1];
+        if (labels.Count != n)
+            throw new ArgumentException($"{op}: {labels.Count} labels for {n} rows of scores {scores.ShapeText}");
+        if (grad is not null)
+        {
+            SameDType(op, scores, grad);
+            Shape(op, "gradient", grad, n, c);
+        }
+        return (n, c);
+    }
+
+    /// <summary>Dropout's arguments: x and y alike, a U8 mask per element, and (forward) 0 &lt;= p &lt; 1.</summary>
+    public static void Dropout(string op, Device device, Tensor x, Tensor y, Tensor mask, double? p = null)
+    {
+        OnDevice(op, device, x, y, mask);
+        SameDType(op, x, y);
+        SameCount(op, x, y);
+        SameCount(op, x, mask);
+        DType(op, "mask", mask, Tensors.DType.U8);
+        if (p is { } v && (v < 0 || v >= 1)) throw new ArgumentOutOfRangeException(nameof(p), $"{op}: p = {v} must be in [0, 1)");
+    }
+
+    /// <summary>A channel copy's arguments: part [N, Cp, H, W] fits channels [offset, offset + Cp) of whole [N, C, H, W].</summary>
+    public static void ChannelCopy(string op, Device device, Tensor part, Tensor whole, int offset)
+    {
+        OnDevice(op, device, part, whole);
+        SameDType(op, part, whole);
+        Rank(op, "part", part, 4);
+        Rank(op, "whole", whole, 4);
+        if (part[0] != whole[0] || part[2] != whole[2] || part[3] != whole[3] || offset < 0 || offset + part[1] > whole[1])
+            throw new ArgumentException($"{op}: {part.ShapeText} does not fit channels [{offset}, {offset + part[1]}) of {whole.ShapeText}");
+    }
+
+    /// <summary>The padded shortcut's arguments: x subsampled by the stride fits channels [padBefore, padBefore + C) of y. Returns OH and OW.</summary>
+    public static (int OH, int OW) PadShortcut(string op, Device device, Tensor x, Tensor y, int stride, int padBefore)
+    {
+        OnDevice(op, device, x, y);
+        SameDType(op, x, y);
+        Rank(op, "input", x, 4);
+        Rank(op, "output", y, 4);
+        int n = x[0], c = x[1], h = x[2], w = x[3];
+        int oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
+        if (y[0] != n || y[2] != oh || y[3] != ow || padBefore < 0 || padBefore + c > y[1])
+            throw new ArgumentException($"{op}: {x.ShapeText} subsampled by {stride} does not fit channels [{padBefore}, {padBefore + c}) of {y.ShapeText}");
+        return (oh, ow);
+    }
+
+    /// <summary>AddRowVector's arguments: one bias value per column of y. Returns y's rows and columns.</summary>
+    public static (int Rows, int Cols) RowVector(string op, Device device, Tensor y, Tensor bias)
+    {
+        OnDevice(op, device, y, bias);
+        SameDType(op, y, bias);
+        var (rows, cols) = y.AsMatrix;
+        if (bias.Count != cols)
+            throw new ArgumentException($"{op}: bias {bias.ShapeText} must have {cols} elements, one per column of y {y.ShapeText}");
+        return (rows, cols);
+    }
+
+    /// <summary>The SGD step's arguments: parameter, gradient and velocity of one dtype and count.</summary>
+    public static void Sgd(string op, Device device, Tensor param, Tensor grad, Tensor velocity)
+    {
+        OnDevice(op, device, param, grad, velocity);
+        SameDType(op, param, grad);
+        SameDType(op, param, velocity);
+        SameCount(op, param, grad);
+        SameCount(op, param, velocity);
+    }
+
+    /// <summary>LRN's arguments: a rank-4 input and tensors like it.</summary>
+    public static void Lrn(string op, Device device, Tensor x, params Tensor[] alike)
+    {
+        OnDevice(op, device, [x, .. alike]);
+        Rank(op, "input", x, 4);
+        foreach (var t in alike)
+        {
+            SameDType(op, x, t);
+            SameCount(op, x, t);
+        }
+    }
+
+    /// <summary>GatherRows' arguments: a destination of rowIndices.Length rows like the source's, every index a source row. Returns the source's rows and columns.</summary>
+    public static (int Rows, int Cols) GatherRows(string op, Device device, Tensor source, ReadOnlySpan<int> rowIndices, Tensor destination)
+    {
+        OnDevice(op, device, source, destination);
+        SameDType(op, source, destination);
+        var (rows, cols) = source.AsMatrix;
+        var (drows, dcols) = destination.AsMatrix;
+        if (dcols != cols || drows != rowIndices.Length)
+            throw new ArgumentException($"{op}: destination {destination.ShapeText} must hold {rowIndices.Length} rows of {cols}");
+        for (var i = 0; i < rowIndices.Length; i++)
+            if ((uint)rowIndices[i] >= (uint)rows)
+                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"{op}: row index {rowIndices[i]} at position {i} is outside [0, {rows})");
+        return (rows, cols);
+    }
 }

@@ -50,22 +50,12 @@ public sealed unsafe partial class CpuBackend : Backend
 
     public override void GatherRows(Tensor source, ReadOnlySpan<int> rowIndices, Tensor destination)
     {
-        Check.OnDevice(nameof(GatherRows), Device, source, destination);
-        Check.SameDType(nameof(GatherRows), source, destination);
-        var (rows, cols) = source.AsMatrix;
-        var (drows, dcols) = destination.AsMatrix;
-        if (dcols != cols || drows != rowIndices.Length)
-            throw new ArgumentException($"{nameof(GatherRows)}: destination {destination.ShapeText} must hold {rowIndices.Length} rows of {cols}");
+        var (_, cols) = Check.GatherRows(nameof(GatherRows), Device, source, rowIndices, destination);
         var rowBytes = (long)cols * source.DType.SizeOf();
         var src = (byte*)source.Pointer;
         var dst = (byte*)destination.Pointer;
         for (var i = 0; i < rowIndices.Length; i++)
-        {
-            var r = rowIndices[i];
-            if ((uint)r >= (uint)rows)
-                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"{nameof(GatherRows)}: row index {r} at position {i} is outside [0, {rows})");
-            Buffer.MemoryCopy(src + r * rowBytes, dst + i * rowBytes, rowBytes, rowBytes);
-        }
+            Buffer.MemoryCopy(src + rowIndices[i] * rowBytes, dst + i * rowBytes, rowBytes, rowBytes);
     }
 
     public override void Synchronize() { }

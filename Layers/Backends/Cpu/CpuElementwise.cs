@@ -163,11 +163,7 @@ public sealed unsafe partial class CpuBackend
     public override void AddRowVector(Tensor y, Tensor bias)
     {
         const string op = nameof(AddRowVector);
-        Check.OnDevice(op, Device, y, bias);
-        Check.SameDType(op, y, bias);
-        var (rows, cols) = y.AsMatrix;
-        if (bias.Count != cols)
-            throw new ArgumentException($"{op}: bias {bias.ShapeText} must have {cols} elements, one per column of y {y.ShapeText}");
+        var (rows, cols) = Check.RowVector(op, Device, y, bias);
         switch (y.DType)
         {
             case DType.F32: AddRowVectorT<float>(y, bias, rows, cols); break;

@@ -91,18 +91,7 @@ public sealed unsafe partial class CpuBackend
 
     private (int N, int C) CheckLossArgs(string op, Tensor scores, Tensor labels, Tensor? grad)
     {
-        Check.OnDevice(op, Device, scores, labels, grad);
-        Check.Rank(op, "scores", scores, 2);
-        Check.DType(op, "labels", labels, DType.I32);
-        var n = scores[0];
-        var c = scores[1];
-        if (labels.Count != n)
-            throw new ArgumentException($"{op}: {labels.Count} labels for {n} rows of scores {scores.ShapeText}");
-        if (grad is not null)
-        {
-            Check.SameDType(op, scores, grad);
-            Check.Shape(op, "gradient", grad, n, c);
-        }
+        var (n, c) = Check.Loss(op, Device, scores, labels, grad);
         var lab = new ReadOnlySpan<int>((int*)labels.Pointer, n);
         for (var i = 0; i < n; i++)
             if ((uint)lab[i] >= (uint)c)

@@ -15,17 +15,7 @@ public sealed unsafe partial class CpuBackend
     public override void L1DistancesU8(Tensor queries, Tensor references, Tensor distances)
     {
         const string op = nameof(L1DistancesU8);
-        Check.OnDevice(op, Device, queries, references, distances);
-        Check.DType(op, "queries", queries, DType.U8);
-        Check.DType(op, "references", references, DType.U8);
-        Check.DType(op, "distances", distances, DType.I32);
-        var (q, d) = queries.AsMatrix;
-        var (r, dr) = references.AsMatrix;
-        if (d != dr)
-            throw new ArgumentException($"{op}: queries {queries.ShapeText} and references {references.ShapeText} have rows of different lengths ({d} and {dr})");
-        if (d > (int.MaxValue / 255))
-            throw new ArgumentException($"{op}: rows of {d} bytes could overflow an I32 distance");
-        Check.Shape(op, "distances", distances, q, r);
+        var (q, r, d) = Check.L1Distances(op, Device, queries, references, distances);
         byte* pq = (byte*)queries.Pointer, pr = (byte*)references.Pointer;
         var pd = (int*)distances.Pointer;
         var chunks = (r + L1RefChunk - 1) / L1RefChunk;
@@ -113,16 +103,7 @@ public sealed unsafe partial class CpuBackend
     public override void SquaredL2Distances(Tensor queries, Tensor references, Tensor referenceNormsSquared, Tensor distances)
     {
         const string op = nameof(SquaredL2Distances);
-        Check.OnDevice(op, Device, queries, references, referenceNormsSquared, distances);
-        foreach (var (name, t) in new[] { ("queries", queries), ("references", references), ("referenceNormsSquared", referenceNormsSquared), ("distances", distances) })
-            Check.DType(op, name, t, DType.F32);
-        var (q, d) = queries.AsMatrix;
-        var (r, dr) = references.AsMatrix;
-        if (d != dr)
-            throw new ArgumentException($"{op}: queries {queries.ShapeText} and references {references.ShapeText} have rows of different lengths ({d} and {dr})");
-        Check.Shape(op, "distances", distances, q, r);
-        if (referenceNormsSquared.Count != r)
-            throw new ArgumentException($"{op}: referenceNormsSquared {referenceNormsSquared.ShapeText} must have one value per reference ({r})");
+        var (q, r, d) = Check.L2Distances(op, Device, queries, references, referenceNormsSquared, distances);
         // -2 Q R^T on the GEMM, then + |r|^2 per column and + |q|^2 per row.
         Gemm(false, true, -2.0, queries, references, 0.0, distances);
         AddRowVector(distances, referenceNormsSquared);
@@ -140,13 +121,7 @@ public sealed unsafe partial class CpuBackend
     public override void SmallestK(Tensor distances, int k, Tensor indices)
     {
         const string op = nameof(SmallestK);
-        Check.OnDevice(op, Device, distances, indices);
-        Check.DType(op, "distances", distances, DType.I32, DType.F32);
-        Check.DType(op, "indices", indices, DType.I32);
-        var (q, r) = distances.AsMatrix;
-        if (k < 1 || k > r)
-            throw new ArgumentOutOfRangeException(nameof(k), $"{op}: k = {k} must be between 1 and the {r} references");
-        Check.Shape(op, "indices", indices, q, k);
+        var (q, r) = Check.SmallestK(op, Device, distances, k, indices);
         var isInt = distances.DType == DType.I32;
         var pd = distances.Pointer;
         var pi = (int*)indices.Pointer;

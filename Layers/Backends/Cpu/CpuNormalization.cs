@@ -192,10 +192,7 @@ public sealed unsafe partial class CpuBackend
     public override void LrnForward(Tensor x, Tensor y, int size, double alpha, double beta, double k)
     {
         const string op = nameof(LrnForward);
-        Check.OnDevice(op, Device, x, y);
-        Check.Rank(op, "input", x, 4);
-        Check.SameDType(op, x, y);
-        Check.SameCount(op, x, y);
+        Check.Lrn(op, Device, x, y);
         if (size < 1) throw new ArgumentException($"{op}: size {size} must be at least 1");
         switch (x.DType)
         {
@@ -208,9 +205,7 @@ public sealed unsafe partial class CpuBackend
     public override void LrnBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, int size, double alpha, double beta, double k)
     {
         const string op = nameof(LrnBackward);
-        Check.OnDevice(op, Device, x, y, dy, dx);
-        Check.Rank(op, "input", x, 4);
-        foreach (var t in new[] { y, dy, dx }) { Check.SameDType(op, x, t); Check.SameCount(op, x, t); }
+        Check.Lrn(op, Device, x, y, dy, dx);
         switch (x.DType)
         {
             case DType.F32: LrnT<float>(x, y, dy, dx, size, alpha, beta, k); break;

@@ -8,11 +8,7 @@ public sealed unsafe partial class CpuBackend
     public override void SgdMomentumStep(Tensor param, Tensor grad, Tensor velocity, double lr, double momentum, double weightDecay)
     {
         const string op = nameof(SgdMomentumStep);
-        Check.OnDevice(op, Device, param, grad, velocity);
-        Check.SameDType(op, param, grad);
-        Check.SameDType(op, param, velocity);
-        Check.SameCount(op, param, grad);
-        Check.SameCount(op, param, velocity);
+        Check.Sgd(op, Device, param, grad, velocity);
         switch (param.DType)
         {
             case DType.F32: SgdT(param, grad, velocity, (float)lr, (float)momentum, (float)weightDecay); break;

@@ -11,12 +11,7 @@ public sealed unsafe partial class CpuBackend
     public override void DropoutForward(Tensor x, Tensor y, Tensor mask, double p, ulong seed)
     {
         const string op = nameof(DropoutForward);
-        Check.OnDevice(op, Device, x, y, mask);
-        Check.SameDType(op, x, y);
-        Check.SameCount(op, x, y);
-        Check.SameCount(op, x, mask);
-        Check.DType(op, "mask", mask, DType.U8);
-        if (p < 0 || p >= 1) throw new ArgumentOutOfRangeException(nameof(p), $"{op}: p = {p} must be in [0, 1)");
+        Check.Dropout(op, Device, x, y, mask, p);
         var m = (byte*)mask.Pointer;
         // Element i is kept when its uniform draw u_i = splitmix64(seed + i * gamma) is at or above p.
         var threshold = (ulong)(p * 18446744073709551616.0);
@@ -34,10 +29,7 @@ public sealed unsafe partial class CpuBackend
     public override void DropoutBackward(Tensor dy, Tensor mask, Tensor dx, double p)
     {
         const string op = nameof(DropoutBackward);
-        Check.OnDevice(op, Device, dy, mask, dx);
-        Check.SameDType(op, dy, dx);
-        Check.SameCount(op, dy, dx);
-        Check.SameCount(op, dy, mask);
+        Check.Dropout(op, Device, dy, dx, mask);
         ApplyMask(dy, mask, dx, p, op);
     }
 
@@ -75,12 +67,7 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Moves the planes of <paramref name="part"/> to or from channels [offset, offset + part's C) of <paramref name="whole"/>.</summary>
     private void ChannelCopy(string op, Tensor part, Tensor whole, int offset, bool into)
     {
-        Check.OnDevice(op, Device, part, whole);
-        Check.SameDType(op, part, whole);
-        Check.Rank(op, "part", part, 4);
-        Check.Rank(op, "whole", whole, 4);
-        if (part[0] != whole[0] || part[2] != whole[2] || part[3] != whole[3] || offset < 0 || offset + part[1] > whole[1])
-            throw new ArgumentException($"{op}: {part.ShapeText} does not fit channels [{offset}, {offset + part[1]}) of {whole.ShapeText}");
+        Check.ChannelCopy(op, Device, part, whole, offset);
         var plane = (long)part[2] * part[3] * part.DType.SizeOf();
         var block = plane * part[1];
         var pp = (byte*)part.Pointer;
@@ -100,14 +87,7 @@ public sealed unsafe partial class CpuBackend
 
     private void PadShortcut(string op, Tensor x, Tensor y, int stride, int padBefore, bool backward)
     {
-        Check.OnDevice(op, Device, x, y);
-        Check.SameDType(op, x, y);
-        Check.Rank(op, "input", x, 4);
-        Check.Rank(op, "output", y, 4);
-        int n = x[0], c = x[1], h = x[2], w = x[3];
-        int oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
-        if (y[0] != n || y[2] != oh || y[3] != ow || padBefore < 0 || padBefore + c > y[1])
-            throw new ArgumentException($"{op}: {x.ShapeText} subsampled by {stride} does not fit channels [{padBefore}, {padBefore + c}) of {y.ShapeText}");
+        Check.PadShortcut(op, Device, x, y, stride, padBefore);
         switch (x.DType)
         {
             case DType.F32: PadShortcutT<float>(x, y, stride, padBefore, backward); break;

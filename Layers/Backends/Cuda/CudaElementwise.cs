@@ -98,11 +98,7 @@ public sealed unsafe partial class CudaBackend
     public override void AddRowVector(Tensor y, Tensor bias)
     {
         const string op = nameof(AddRowVector);
-        Check.OnDevice(op, Device, y, bias);
-        Check.SameDType(op, y, bias);
-        var (rows, cols) = y.AsMatrix;
-        if (bias.Count != cols)
-            throw new ArgumentException($"{op}: bias {bias.ShapeText} must have {cols} elements, one per column of y {y.ShapeText}");
+        var (rows, cols) = Check.RowVector(op, Device, y, bias);
         var args = new KernelArgs().Ptr(y.Pointer).Ptr(bias.Pointer).I32(rows).I32(cols);
         _kernels.Launch(Elementwise, $"nn_add_row_vector_{Suffix(op, y)}", (uint)Math.Min((cols + 255) / 256, 65535), (uint)Math.Min(rows, 65535), Threads, 0, ref args);
     }

@@ -15,16 +15,7 @@ public sealed unsafe partial class CudaBackend
 
     private double RowLoss(string op, string kernel, Tensor scores, Tensor labels, Tensor? grad, double? margin, double gradScale)
     {
-        Check.OnDevice(op, Device, scores, labels, grad);
-        Check.Rank(op, "scores", scores, 2);
-        Check.DType(op, "labels", labels, DType.I32);
-        int n = scores[0], c = scores[1];
-        if (labels.Count != n) throw new ArgumentException($"{op}: {labels.Count} labels for {n} rows of scores {scores.ShapeText}");
-        if (grad is not null)
-        {
-            Check.SameDType(op, scores, grad);
-            Check.Shape(op, "gradient", grad, n, c);
-        }
+        var (n, c) = Check.Loss(op, Device, scores, labels, grad);
         var t = Suffix(op, scores);
         if (n == 0) return 0;
         using var rowLosses = new ScratchBuffer(this, (long)n * sizeof(double));

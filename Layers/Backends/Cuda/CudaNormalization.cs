@@ -106,10 +106,7 @@ public sealed unsafe partial class CudaBackend
     public override void LrnForward(Tensor x, Tensor y, int size, double alpha, double beta, double k)
     {
         const string op = nameof(LrnForward);
-        Check.OnDevice(op, Device, x, y);
-        Check.Rank(op, "input", x, 4);
-        Check.SameDType(op, x, y);
-        Check.SameCount(op, x, y);
+        Check.Lrn(op, Device, x, y);
         MakeCurrent();
         var lrn = LrnDescriptor(op, size, alpha, beta, k);
         var xd = TensorDescriptor(CudnnType(op, x), x[0], x[1], x[2], x[3]);
@@ -128,9 +125,7 @@ public sealed unsafe partial class CudaBackend
     public override void LrnBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, int size, double alpha, double beta, double k)
     {
         const string op = nameof(LrnBackward);
-        Check.OnDevice(op, Device, x, y, dy, dx);
-        Check.Rank(op, "input", x, 4);
-        foreach (var t in new[] { y, dy, dx }) { Check.SameDType(op, x, t); Check.SameCount(op, x, t); }
+        Check.Lrn(op, Device, x, y, dy, dx);
         MakeCurrent();
         var lrn = LrnDescriptor(op, size, alpha, beta, k);
         var xd = TensorDescriptor(CudnnType(op, x), x[0], x[1], x[2], x[3]);

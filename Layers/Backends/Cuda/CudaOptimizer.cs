@@ -8,11 +8,7 @@ public sealed unsafe partial class CudaBackend
     public override void SgdMomentumStep(Tensor param, Tensor grad, Tensor velocity, double lr, double momentum, double weightDecay)
     {
         const string op = nameof(SgdMomentumStep);
-        Check.OnDevice(op, Device, param, grad, velocity);
-        Check.SameDType(op, param, grad);
-        Check.SameDType(op, param, velocity);
-        Check.SameCount(op, param, grad);
-        Check.SameCount(op, param, velocity);
+        Check.Sgd(op, Device, param, grad, velocity);
         var args = new KernelArgs().Ptr(param.Pointer).Ptr(grad.Pointer).Ptr(velocity.Pointer).I64(param.Count);
         args = Scalar(Scalar(Scalar(args, param, lr), param, momentum), param, weightDecay);
         LaunchElementwise("optimizer.cu", $"nn_sgd_momentum_{Suffix(op, param)}", param.Count, ref args);

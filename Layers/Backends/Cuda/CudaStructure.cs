@@ -11,15 +11,7 @@ public sealed unsafe partial class CudaBackend
     public override void GatherRows(Tensor source, ReadOnlySpan<int> rowIndices, Tensor destination)
     {
         const string op = nameof(GatherRows);
-        Check.OnDevice(op, Device, source, destination);
-        Check.SameDType(op, source, destination);
-        var (rows, cols) = source.AsMatrix;
-        var (drows, dcols) = destination.AsMatrix;
-        if (dcols != cols || drows != rowIndices.Length)
-            throw new ArgumentException($"{op}: destination {destination.ShapeText} must hold {rowIndices.Length} rows of {cols}");
-        for (var i = 0; i < rowIndices.Length; i++)
-            if ((uint)rowIndices[i] >= (uint)rows)
-                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"{op}: row index {rowIndices[i]} at position {i} is outside [0, {rows})");
+        var (rows, cols) = Check.GatherRows(op, Device, source, rowIndices, destination);
         if (rowIndices.Length == 0) return;
         MakeCurrent();
         using var indices = Upload(rowIndices);
@@ -31,12 +23,7 @@ public sealed unsafe partial class CudaBackend
     public override void DropoutForward(Tensor x, Tensor y, Tensor mask, double p, ulong seed)
     {
         const string op = nameof(DropoutForward);
-        Check.OnDevice(op, Device, x, y, mask);
-        Check.SameDType(op, x, y);
-        Check.SameCount(op, x, y);
-        Check.SameCount(op, x, mask);
-        Check.DType(op, "mask", mask, DType.U8);
-        if (p < 0 || p >= 1) throw new ArgumentOutOfRangeException(nameof(p), $"{op}: p = {p} must be in [0, 1)");
+        Check.Dropout(op, Device, x, y, mask, p);
         var args = new KernelArgs().Ptr(x.Pointer).Ptr(y.Pointer).Ptr(mask.Pointer).I64(x.Count).F64(p).U64(seed);
         LaunchElementwise(Structure, $"nn_dropout_forward_{Suffix(op, x)}", x.Count, ref args);
     }
@@ -44,11 +31,7 @@ public sealed unsafe partial class CudaBackend
     public override void DropoutBackward(Tensor dy, Tensor mask, Tensor dx, double p)
     {
         const string op = nameof(DropoutBackward);
-        Check.OnDevice(op, Device, dy, mask, dx);
-        Check.SameDType(op, dy, dx);
-        Check.SameCount(op, dy, dx);
-        Check.SameCount(op, dy, mask);
-        Check.DType(op, "mask", mask, DType.U8);
+        Check.Dropout(op, Device, dy, dx, mask);
         var args = new KernelArgs().Ptr(dy.Pointer).Ptr(mask.Pointer).Ptr(dx.Pointer).I64(dy.Count).F64(p);
         LaunchElementwise(Structure, $"nn_dropout_backward_{Suffix(op, dy)}", dy.Count, ref args);
     }
@@ -61,12 +44,7 @@ public sealed unsafe partial class CudaBackend
 
     private void ChannelCopy(string op, Tensor part, Tensor whole, int offset, bool into)
     {
-        Check.OnDevice(op, Device, part, whole);
-        Check.SameDType(op, part, whole);
-        Check.Rank(op, "part", part, 4);
-        Check.Rank(op, "whole", whole, 4);
-        if (part[0] != whole[0] || part[2] != whole[2] || part[3] != whole[3] || offset < 0 || offset + part[1] > whole[1])
-            throw new ArgumentException($"{op}: {part.ShapeText} does not fit channels [{offset}, {offset + part[1]}) of {whole.ShapeText}");
+        Check.ChannelCopy(op, Device, part, whole, offset);
         var hw = part[2] * part[3];
         var args = into
             ? new KernelArgs().Ptr(part.Pointer).Ptr(whole.Pointer).I32(part[0]).I32(part[1]).I32(whole[1]).I32(hw).I32(offset)
@@ -83,14 +61,8 @@ public sealed unsafe partial class CudaBackend
 
     private void PadShortcut(string op, string kernel, Tensor source, Tensor target, Tensor x, Tensor y, int stride, int padBefore)
     {
-        Check.OnDevice(op, Device, x, y);
-        Check.SameDType(op, x, y);
-        Check.Rank(op, "input", x, 4);
-        Check.Rank(op, "output", y, 4);
+        var (oh, ow) = Check.PadShortcut(op, Device, x, y, stride, padBefore);
         int n = x[0], c = x[1], h = x[2], w = x[3];
-        int oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
-        if (y[0] != n || y[2] != oh || y[3] != ow || padBefore < 0 || padBefore + c > y[1])
-            throw new ArgumentException($"{op}: {x.ShapeText} subsampled by {stride} does not fit channels [{padBefore}, {padBefore + c}) of {y.ShapeText}");
         var forward = kernel.EndsWith("forward", StringComparison.Ordinal);
         var planes = forward ? n * y[1] : n * c;
         var perPlane = forward ? (long)oh * ow : (long)h * w;
