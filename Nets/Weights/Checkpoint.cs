@@ -37,8 +37,9 @@ public static class Checkpoint
     public static void Save(string path, Layer network, Sgd optimizer, TrainingState state)
     {
         var items = StateDict.Items(network);
+        var names = Names(network);
         foreach (var (p, v) in optimizer.State)
-            items.Add(SafetensorsFile.ItemOf(MomentumPrefix + NameOf(network, p), v));
+            items.Add(SafetensorsFile.ItemOf(MomentumPrefix + NameOf(names, p), v));
         var metadata = new Dictionary<string, string> { [StateKey] = JsonSerializer.Serialize(Encode(state)) };
         SafetensorsFile.Write(path, items, metadata);
     }
@@ -61,14 +62,15 @@ public static class Checkpoint
             }
             if (state.Fingerprint != expectedFingerprint)
                 throw new DataFormatException(path, $"the checkpoint is of another run ({state.Fingerprint}); this run is {expectedFingerprint}");
+            var names = Names(network);
             foreach (var (p, _) in optimizer.State)
             {
-                var key = MomentumPrefix + NameOf(network, p);
+                var key = MomentumPrefix + NameOf(names, p);
                 if (!file.Contains(key)) throw new DataFormatException(path, $"missing key '{key}'");
                 if (!file.Entry(key).Shape.AsSpan().SequenceEqual(p.Value.Dims))
                     throw new DataFormatException(path, $"key '{key}' has shape {Tensor.FormatDims(file.Entry(key).Shape)}, the model expects {p.Value.ShapeText}");
             }
-            foreach (var (p, v) in optimizer.State) file.ReadInto(MomentumPrefix + NameOf(network, p), v);
+            foreach (var (p, v) in optimizer.State) file.ReadInto(MomentumPrefix + NameOf(names, p), v);
         }
         StateDict.Load(network, path, strict: false);
         foreach (var (layerPath, layer) in network.NamedLayers())
@@ -77,12 +79,12 @@ public static class Checkpoint
         return state;
     }
 
-    private static string NameOf(Layer network, Parameter p)
-    {
-        foreach (var (name, q) in network.NamedParameters())
-            if (ReferenceEquals(p, q)) return name;
-        throw new ArgumentException("the optimizer holds a parameter the network does not have");
-    }
+    /// <summary>Each parameter's state_dict name, looked up once per save or load (the names are built by walking the tree).</summary>
+    private static Dictionary<Parameter, string> Names(Layer network) =>
+        network.NamedParameters().ToDictionary<(string Name, Parameter Parameter), Parameter, string>(p => p.Parameter, p => p.Name, ReferenceEqualityComparer.Instance);
+
+    private static string NameOf(Dictionary<Parameter, string> names, Parameter p) =>
+        names.TryGetValue(p, out var name) ? name : throw new ArgumentException("the optimizer holds a parameter the network does not have");
 
     /// <summary>The generators of every dropout layer of <paramref name="network"/>, by path.</summary>
     public static Dictionary<string, ulong[]> DropoutStates(Layer network) =>
