@@ -108,6 +108,13 @@ public abstract class Backend
     /// </summary>
     public abstract void SgdMomentumStep(Tensor param, Tensor grad, Tensor velocity, double lr, double momentum, double weightDecay);
 
+    /// <summary>
+    /// The first half of a mixed-precision step: masterGrads[i] = F32(grads[i]) * inverseScale for every pair (a pair
+    /// may be one F32 tensor twice, scaled in place). Returns false when any value is infinite or NaN, which is how a
+    /// dynamic loss scale notices an overflow; the master gradients are then not to be used.
+    /// </summary>
+    public abstract bool UnscaleGradients(IReadOnlyList<Tensor> grads, IReadOnlyList<Tensor> masterGrads, double inverseScale);
+
     // ---- nearest neighbours -------------------------------------------------------------------
 
     /// <summary>distances[q, r] = sum |queries[q, :] - references[r, :]| over U8 rows, exactly, as I32.</summary>

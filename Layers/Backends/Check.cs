@@ -224,6 +224,23 @@ internal static class Check
         }
     }
 
+    /// <summary>UnscaleGradients' arguments: pairs of one count, F32/F64 masters, an F64 master only for an F64 gradient.</summary>
+    public static void Unscale(string op, Device device, IReadOnlyList<Tensor> grads, IReadOnlyList<Tensor> masterGrads)
+    {
+        if (grads.Count != masterGrads.Count)
+            throw new ArgumentException($"{op}: {grads.Count} gradients but {masterGrads.Count} master gradients");
+        for (var i = 0; i < grads.Count; i++)
+        {
+            var (g, m) = (grads[i], masterGrads[i]);
+            OnDevice(op, device, g, m);
+            DType(op, $"gradient {i}", g, Tensors.DType.F16, Tensors.DType.BF16, Tensors.DType.F32, Tensors.DType.F64);
+            DType(op, $"master gradient {i}", m, Tensors.DType.F32, Tensors.DType.F64);
+            if (m.DType == Tensors.DType.F64 && g.DType != Tensors.DType.F64)
+                throw new ArgumentException($"{op}: master gradient {i} is f64 but its gradient is {g.DType.Name()}");
+            SameCount(op, g, m);
+        }
+    }
+
     /// <summary>GatherRows' arguments: a destination of rowIndices.Length rows like the source's, every index a source row. Returns the source's rows and columns.</summary>
     public static (int Rows, int Cols) GatherRows(string op, Device device, Tensor source, ReadOnlySpan<int> rowIndices, Tensor destination)
     {

@@ -14,7 +14,11 @@ public static class ModelReplicas
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(communicator);
         if (communicator.Size == 1) return;
-        foreach (var p in model.Parameters()) communicator.Broadcast(p.Value, root);
+        foreach (var p in model.Parameters())
+        {
+            communicator.Broadcast(p.Master, root);
+            p.SyncValueFromMaster();
+        }
         foreach (var (_, b) in model.NamedBuffers()) communicator.Broadcast(b, root);
     }
 

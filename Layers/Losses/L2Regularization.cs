@@ -14,7 +14,7 @@ public static class L2Regularization
         if (lambda == 0) return 0;
         double sum = 0;
         foreach (var p in parameters)
-            if (p.Decay) sum += p.Value.Backend.SumOfSquares(p.Value);
+            if (p.Decay) sum += p.Master.Backend.SumOfSquares(p.Master);
         return 0.5 * lambda * sum;
     }
 

@@ -11,6 +11,12 @@ public abstract class Loss : IDisposable
     private Tensor? _grad;
     private bool _ready;
 
+    /// <summary>
+    /// The factor the gradient Backward returns is multiplied by (the loss value is not): a mixed-precision loss scale,
+    /// so that small F16 gradients keep their digits. 1 by default.
+    /// </summary>
+    public double GradientScale { get; set; } = 1;
+
     public double Forward(Tensor scores, Tensor labels)
     {
         if (_grad is null || _grad.Storage.IsDisposed || !_grad.SameShape(scores) || _grad.DType != scores.DType || _grad.Device != scores.Device)
@@ -45,7 +51,7 @@ public abstract class Loss : IDisposable
 public sealed class SoftmaxCrossEntropyLoss : Loss
 {
     protected override double Compute(Tensor scores, Tensor labels, Tensor? grad) =>
-        scores.Backend.SoftmaxCrossEntropy(scores, labels, grad);
+        scores.Backend.SoftmaxCrossEntropy(scores, labels, grad, GradientScale);
 }
 
 /// <summary>The multiclass SVM (hinge) loss of CS231n: mean over the batch of sum over j != y of max(0, s_j - s_y + margin).</summary>
@@ -54,5 +60,5 @@ public sealed class MulticlassSvmLoss(double margin = 1.0) : Loss
     public double Margin { get; } = margin;
 
     protected override double Compute(Tensor scores, Tensor labels, Tensor? grad) =>
-        scores.Backend.MulticlassHinge(scores, labels, Margin, grad);
+        scores.Backend.MulticlassHinge(scores, labels, Margin, grad, GradientScale);
 }

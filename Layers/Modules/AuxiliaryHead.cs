@@ -54,10 +54,11 @@ public sealed class AuxiliaryHead : Layer
     }
 
     /// <summary>The head's mean cross-entropy times <see cref="LossWeight"/>; sets the head's output gradient.</summary>
-    internal double AddLoss(Tensor labels)
+    internal double AddLoss(Tensor labels, double gradientScale)
     {
         var output = _output ?? throw new InvalidOperationException("AuxiliaryHead: a loss without a training forward");
         _loss ??= new SoftmaxCrossEntropyLoss();
+        _loss.GradientScale = gradientScale;
         var value = _loss.Forward(output, labels);
         var grad = _loss.Backward();
         grad.Backend.Scale(grad, LossWeight);
@@ -92,13 +93,14 @@ public static class AuxiliaryLosses
     /// <summary>
     /// Sums the weighted losses of every auxiliary head of <paramref name="network"/> that ran in the last forward and
     /// hands each its output gradient; call between the forward and the backward of a training step. Zero without heads.
+    /// The gradients are multiplied by <paramref name="gradientScale"/> (the main loss's <see cref="Loss.GradientScale"/>).
     /// </summary>
-    public static double Add(Layer network, Tensor labels)
+    public static double Add(Layer network, Tensor labels, double gradientScale = 1)
     {
         double total = 0;
         foreach (var (_, layer) in network.NamedLayers())
             if (layer is AuxiliaryHead { Output: not null } head)
-                total += head.AddLoss(labels);
+                total += head.AddLoss(labels, gradientScale);
         return total;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NativeNets.Backends;
 using NativeNets.Losses;
+using NativeNets.MixedPrecision;
 using NativeNets.Modules;
 using NativeNets.Optim;
 using NativeNets.Distributed;
@@ -20,6 +21,8 @@ public abstract class NeuralClassifier : IClassifier
     private int[] _imageDims = [];
     private double _mean;
     private double _std = 1;
+    private DType _inputDType = DType.F32;
+    private const string LossScaleKey = "loss_scale";
 
     protected NeuralClassifier(TrainOptions? options, Device? device)
     {
@@ -44,6 +47,12 @@ public abstract class NeuralClassifier : IClassifier
 
     /// <summary>Called after each epoch.</summary>
     public Action<EpochReport>? OnEpoch { get; set; }
+
+    /// <summary>Called at each step that a loss-scale overflow skipped (fp16).</summary>
+    public Action<LossScaleOverflow>? OnOverflow { get; set; }
+
+    /// <summary>The dynamic loss scale of the last fp16 Train (its scale and skipped steps); null in fp32 and bf16.</summary>
+    public LossScaler? LossScaler { get; private set; }
 
     /// <summary>Called after each step with (images done this epoch, images per epoch).</summary>
     public Action<long, long>? OnStep { get; set; }
@@ -79,6 +88,10 @@ public abstract class NeuralClassifier : IClassifier
         if (Options.VirtualWorkers > 1) GoyalRecipe.SetVirtualWorkers(_net, Options.VirtualWorkers);
         if (Options.NoDecayOnBatchNorm) GoyalRecipe.NoWeightDecayOnBatchNorm(_net);
         if (Options.ZeroInitResidualGamma) GoyalRecipe.ZeroInitLastBatchNormGamma(_net);
+        MixedPrecisionNetwork.Apply(_net, Options.Precision);
+        _inputDType = Options.Precision.ComputeDType();
+        var scaler = LossScaler = LossScaler.For(Options.Precision);
+        if (scaler is not null) scaler.OnOverflow = e => OnOverflow?.Invoke(e);
         var ranks = Communicator?.Size ?? 1;
         var rank = Communicator?.Rank ?? 0;
         (_mean, _std) = PixelStatistics(images);
@@ -97,7 +110,7 @@ public abstract class NeuralClassifier : IClassifier
         using var buckets = Communicator is { } comm and not SingleRankCommunicator
             ? new Distributed.GradientBuckets(_net, comm) { ForceOneRank = true } : null;
         using var xU8 = new Tensor([batch, d], DType.U8, Device);
-        using var x = new Tensor([batch, .. _imageDims], DType.F32, Device);
+        using var x = new Tensor([batch, .. _imageDims], _inputDType, Device);
         using var y = new Tensor([batch], DType.I32, Device);
         using var predicted = new Tensor([batch], DType.I32, Device);
         var yHost = new int[batch];
@@ -105,12 +118,15 @@ public abstract class NeuralClassifier : IClassifier
         TrainImages = 0;
         var step = 0L;
         var startEpoch = 0;
-        var fingerprint = $"{Name}, input {Tensor.FormatDims(_imageDims)}, {classes} classes, {n} images, batch {batch}{(ranks > 1 ? $" x {ranks} ranks" : "")}, seed {Options.Seed}";
+        var fingerprint = $"{Name}, input {Tensor.FormatDims(_imageDims)}, {classes} classes, {n} images, batch {batch}{(ranks > 1 ? $" x {ranks} ranks" : "")}, seed {Options.Seed}" +
+            (Options.Precision == Precision.Fp32 ? "" : $", {Options.Precision.Name()}");
         ResumedFromEpoch = 0;
         if (Options.Resume && Options.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
         {
             var state = Weights.Checkpoint.Load(resumeFrom, _net, sgd, fingerprint);
             (startEpoch, step, rng.State) = (state.Epoch, state.Step, state.Rng);
+            if (scaler is not null && state.Extra.TryGetValue(LossScaleKey, out var scale))
+                scaler.Scale = double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture);
             ResumedFromEpoch = startEpoch;
         }
         for (var epoch = startEpoch; epoch < Options.Epochs && (Options.MaxSteps == 0 || step < Options.MaxSteps); epoch++)
@@ -134,15 +150,17 @@ public abstract class NeuralClassifier : IClassifier
                 y.CopyFrom<int>(yHost);
 
                 sgd.ZeroGrad();
+                loss.GradientScale = scaler?.Scale ?? 1;
                 var scores = _net.Forward(x);
-                lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y)) * batch;
+                lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y, loss.GradientScale)) * batch;
                 if (buckets is null) _net.Backward(loss.Backward());
                 else
                 {
                     buckets.Backward(_net, loss.Backward());
                     buckets.WaitAll();
                 }
-                sgd.Step();
+                if (scaler is null) sgd.Step();
+                else scaler.Step(sgd);
                 Diagnostics.Profiling.EndStep((int)step, ops);
 
                 ops.ArgMaxRows(scores, predicted);
@@ -162,6 +180,7 @@ public abstract class NeuralClassifier : IClassifier
                 Weights.Checkpoint.Save(checkpoint, _net, sgd, new Weights.TrainingState
                 {
                     Epoch = epoch + 1, Step = step, Rng = rng.State, Dropout = Weights.Checkpoint.DropoutStates(_net), Fingerprint = fingerprint,
+                    Extra = scaler is null ? [] : new() { [LossScaleKey] = scaler.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) },
                 });
         }
         _net.Training = false;
@@ -188,7 +207,7 @@ public abstract class NeuralClassifier : IClassifier
                 {
                     xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
                     xU8 = new Tensor([m, d], DType.U8, Device);
-                    x = new Tensor([m, .. _imageDims], DType.F32, Device);
+                    x = new Tensor([m, .. _imageDims], _inputDType, Device);
                     predicted = new Tensor([m], DType.I32, Device);
                 }
                 LoadBatch(flat, Enumerable.Range(start, m).ToArray(), xU8, x!);

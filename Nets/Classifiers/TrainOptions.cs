@@ -28,6 +28,11 @@ public sealed record TrainOptions
     public string? CheckpointPath { get; init; }
     /// <summary>Continue from <see cref="CheckpointPath"/> when it exists, as if the run had never stopped.</summary>
     public bool Resume { get; init; }
+    /// <summary>
+    /// fp32, or fp16 / bf16 activations, weights and gradients with F32 master weights, momentum and batch-norm
+    /// parameters; fp16 trains with a dynamic loss scale (<see cref="MixedPrecision.LossScaler"/>).
+    /// </summary>
+    public MixedPrecision.Precision Precision { get; init; } = MixedPrecision.Precision.Fp32;
 }
 
 /// <summary>What one finished epoch reports.</summary>

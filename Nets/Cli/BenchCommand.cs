@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using NativeNets.Backends;
 using NativeNets.Losses;
+using NativeNets.MixedPrecision;
 using NativeNets.Modules;
 using NativeNets.Nets.Architectures;
 using NativeNets.Optim;
@@ -22,8 +23,7 @@ internal static class BenchCommand
         var model = new Option<string>("--model") { Description = "Architecture", Required = true };
         model.AcceptOnlyFromAmong([.. Architectures.Names]);
         var batch = new Option<int>("--batch") { Description = "Minibatch size", DefaultValueFactory = _ => 64 };
-        var precision = new Option<string>("--precision") { Description = "fp32 (fp16 and bf16 arrive with mixed precision)", DefaultValueFactory = _ => "fp32" };
-        precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        var precision = Common.PrecisionOption();
         var steps = new Option<int>("--steps") { Description = "Timed steps", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (cuDNN algorithm search, kernel compiles)", DefaultValueFactory = _ => 8 };
         var size = new Option<int?>("--size") { Description = "Input side in pixels (default: the architecture's, 224 for ImageNet nets)" };
@@ -40,14 +40,12 @@ internal static class BenchCommand
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
-            if (p.GetValue(precision) != "fp32")
-                throw new NotSupportedException($"--precision {p.GetValue(precision)}: mixed precision is not implemented yet; use fp32");
             var dev = Common.ParseDevice(p.GetValue(device)!);
             var result = Run(p.GetValue(model)!, p.GetValue(batch), p.GetValue(steps), p.GetValue(warmup), p.GetValue(size), p.GetValue(classes),
-                dev, p.GetValue(tf32), p.GetValue(stem) == "small", p.GetValue(channels));
+                dev, p.GetValue(tf32), p.GetValue(stem) == "small", p.GetValue(channels), PrecisionExtensions.Parse(p.GetValue(precision)!));
             if (p.GetValue(json)) Console.WriteLine(result.ToJsonString());
             else
-                Console.WriteLine($"{result["model"]} batch {result["batch"]} fp32 on {result["device"]}: train {result["train_images_per_second"]} img/s, " +
+                Console.WriteLine($"{result["model"]} batch {result["batch"]} {result["precision"]} on {result["device"]}: train {result["train_images_per_second"]} img/s, " +
                                   $"inference {result["infer_images_per_second"]} img/s, peak {result["peak_gpu_bytes"]} bytes");
             return 0;
         }));
@@ -55,31 +53,39 @@ internal static class BenchCommand
     }
 
     public static JsonObject Run(string name, int batch, int steps, int warmup, int? size, int classes, Device device, bool tf32,
-        bool smallStem = false, int? inChannels = null)
+        bool smallStem = false, int? inChannels = null, Precision precision = Precision.Fp32)
     {
         var backend = Backend.For(device);
         if (backend is CudaBackend cuda) cuda.AllowTf32 = tf32;
         using var model = Architectures.Create(name, new ArchitectureOptions { Classes = classes, Device = device, SmallStem = smallStem, InChannels = inChannels });
         var side = size ?? model.InputSize;
         var net = model.Network.SkipInputGradient();
+        MixedPrecisionNetwork.Apply(net, precision);
         var rng = new Rng(1);
-        using var x = new Tensor([batch, model.InChannels, side, side], DType.F32, device);
-        x.CopyFrom<float>(Enumerable.Range(0, (int)x.Count).Select(_ => (float)rng.Uniform(-1, 1)).ToArray());
+        using var x = new Tensor([batch, model.InChannels, side, side], precision.ComputeDType(), device);
+        using (var x32 = new Tensor(x.Shape, DType.F32, device))
+        {
+            x32.CopyFrom<float>(Enumerable.Range(0, (int)x.Count).Select(_ => (float)rng.Uniform(-1, 1)).ToArray());
+            backend.Cast(x32, x);
+        }
         using var y = new Tensor([batch], DType.I32, device);
         y.CopyFrom<int>(Enumerable.Range(0, batch).Select(i => i % classes).ToArray());
         using var loss = new SoftmaxCrossEntropyLoss();
         using var sgd = new Sgd(net.Parameters(), 0.01, 0.9, 1e-4);
+        var scaler = LossScaler.For(precision);
 
         var stepNumber = 0;
         void Step()
         {
             Diagnostics.Profiling.BeginStep(++stepNumber, backend);
             sgd.ZeroGrad();
+            loss.GradientScale = scaler?.Scale ?? 1;
             var logits = net.Forward(x);
             loss.Forward(logits, y);
-            AuxiliaryLosses.Add(net, y);
+            AuxiliaryLosses.Add(net, y, loss.GradientScale);
             net.Backward(loss.Backward());
-            sgd.Step();
+            if (scaler is null) sgd.Step();
+            else scaler.Step(sgd);
             Diagnostics.Profiling.EndStep(stepNumber, backend);
         }
 
@@ -102,9 +108,9 @@ internal static class BenchCommand
         var infer = batch * steps / clock.Elapsed.TotalSeconds;
         return new JsonObject
         {
-            ["model"] = name, ["batch"] = batch, ["precision"] = "fp32", ["tf32"] = tf32, ["device"] = backend.Name, ["size"] = side,
+            ["model"] = name, ["batch"] = batch, ["precision"] = precision.Name(), ["tf32"] = tf32, ["device"] = backend.Name, ["size"] = side,
             ["steps"] = steps, ["train_images_per_second"] = Math.Round(train, 1), ["infer_images_per_second"] = Math.Round(infer, 1),
-            ["peak_gpu_bytes"] = peak, ["mfu"] = null,
+            ["peak_gpu_bytes"] = peak, ["mfu"] = null, ["skipped_steps"] = scaler?.SkippedSteps ?? 0,
         };
     }
 }

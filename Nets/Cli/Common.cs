@@ -15,6 +15,18 @@ internal static class Common
         Description = $"Directory with the Fashion-MNIST IDX files (default: {FashionMnist.DefaultDirectory}, from Debian's {FashionMnist.DebianPackage})",
     };
 
+    /// <summary>--precision fp32|fp16|bf16, the same on every command that trains.</summary>
+    public static Option<string> PrecisionOption()
+    {
+        var o = new Option<string>("--precision")
+        {
+            Description = "fp32, or fp16 / bf16 activations, weights and gradients with F32 master weights (fp16 with a dynamic loss scale)",
+            DefaultValueFactory = _ => "fp32",
+        };
+        o.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        return o;
+    }
+
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per result line instead of a table" };
 
     public static Option<string> DeviceOption() => new("--device")

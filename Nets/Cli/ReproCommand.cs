@@ -24,7 +24,9 @@ internal static class ReproCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the output folder's checkpoint" };
         var limit = Common.Limit("--train-limit", "Fashion-MNIST recipes: train on the first N images only (0: all)");
         var device = Common.DeviceOption();
-        var cmd = new Command("repro", "Train an architecture with its paper's recipe; --dry-run prints the plan") { recipe, data, dryRun, list, output, epochs, resume, limit, device };
+        var precision = new Option<string?>("--precision") { Description = "fp32, fp16 or bf16 instead of the recipe's precision" };
+        precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        var cmd = new Command("repro", "Train an architecture with its paper's recipe; --dry-run prints the plan") { recipe, data, dryRun, list, output, epochs, resume, limit, device, precision };
         cmd.SetAction(p => Common.Guard(() =>
         {
             if (p.GetValue(list))
@@ -33,6 +35,7 @@ internal static class ReproCommand
                 return 0;
             }
             var r = Recipe.Load(p.GetValue(recipe) ?? throw new ArgumentException("--recipe NAME or FILE is required (see --list)"));
+            if (p.GetValue(precision) is { } chosen) r = r with { Precision = chosen };
             var dir = p.GetValue(data);
             int? images = null;
             if (dir is not null)

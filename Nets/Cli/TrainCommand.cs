@@ -39,9 +39,10 @@ internal static class TrainCommand
         decay.AcceptOnlyFromAmong("step", "cosine");
         var noBnDecay = new Option<bool>("--no-bn-decay") { Description = "No weight decay on BN gamma and beta, nor on biases (Goyal et al.)" };
         var zeroGamma = new Option<bool>("--zero-gamma") { Description = "gamma = 0 for the last BN of every residual block (Goyal et al.)" };
+        var precision = Common.PrecisionOption();
         var distributed = new Option<bool>("--distributed") { Description = "Under a launcher, use the real communicator (MPI, NCCL) even with one rank, to exercise and time it" };
         var cmd = new Command("train", "Train a classifier (linear, two- or three-layer net, or any CNN architecture that fits 28 px input) on Fashion-MNIST and test it")
-            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume, steps, virtualWorkers, warmup, scaling, referenceBatch, milestones, decay, noBnDecay, zeroGamma, distributed };
+            { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume, steps, virtualWorkers, warmup, scaling, referenceBatch, milestones, decay, noBnDecay, zeroGamma, distributed, precision };
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
@@ -63,6 +64,7 @@ internal static class TrainCommand
                 VirtualWorkers = p.GetValue(virtualWorkers),
                 NoDecayOnBatchNorm = p.GetValue(noBnDecay),
                 ZeroInitResidualGamma = p.GetValue(zeroGamma),
+                Precision = MixedPrecision.PrecisionExtensions.Parse(p.GetValue(precision)!),
             };
             var launch = Distributed.Launch.FromEnvironment();
             var dev = Common.ParseDevice(p.GetValue(device)!);
@@ -108,6 +110,7 @@ internal static class TrainCommand
         return Common.WithProgress(json || silent, $"{name}", progress =>
             Runner.Train(name, train, test, options, device, hidden, smallStem, save, communicator,
                 onEpoch: r => { if (!silent) Common.Info(json, $"  {name} epoch {r.Epoch}/{r.Epochs}: loss {r.MeanLoss:F4}, train accuracy {r.TrainAccuracy:F4}, lr {r.LearningRate:G3}, {r.Images / r.Seconds:N0} img/s"); },
-                onStep: (done, perEpoch) => progress(done, perEpoch)));
+                onStep: (done, perEpoch) => progress(done, perEpoch),
+                onOverflow: e => { if (!silent) Common.Info(json, $"  {name} step {e.Step}: fp16 gradients overflowed, step skipped, loss scale {e.OldScale:G} -> {e.NewScale:G} ({e.SkippedSteps} skipped so far)"); }));
     }
 }

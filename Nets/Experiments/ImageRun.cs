@@ -2,6 +2,7 @@ using System.Diagnostics;
 using NativeNets.Backends;
 using NativeNets.Data.Loading;
 using NativeNets.Losses;
+using NativeNets.MixedPrecision;
 using NativeNets.Modules;
 using NativeNets.Optim;
 using NativeNets.Tensors;
@@ -28,16 +29,19 @@ public static class ImageRun
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
-    /// <summary>Copies a loader batch to <paramref name="device"/> and normalises it into <paramref name="x"/> (F32 NCHW, reused).</summary>
-    public static Tensor ToInput(ImageBatch batch, Device device, ref Tensor? u8, ref Tensor? x, float[] mean, float[] std)
+    /// <summary>
+    /// Copies a loader batch to <paramref name="device"/> and normalises it into <paramref name="x"/> (NCHW, reused), in
+    /// <paramref name="dtype"/>: F32, or the F16/BF16 of a mixed-precision network (the first layer's dtype).
+    /// </summary>
+    public static Tensor ToInput(ImageBatch batch, Device device, ref Tensor? u8, ref Tensor? x, float[] mean, float[] std, DType dtype = DType.F32)
     {
         var images = batch.Images;
-        if (u8 is null || !u8.SameShape(images))
+        if (u8 is null || !u8.SameShape(images) || x is null || x.DType != dtype)
         {
             u8?.Dispose();
             x?.Dispose();
             u8 = new Tensor(images.Shape, DType.U8, device, Layout.NHWC);
-            x = new Tensor(images.Shape, DType.F32, device);
+            x = new Tensor(images.Shape, dtype, device);
         }
         unsafe { u8.Backend.CopyFromHost(images.Pointer, u8); }
         x!.Backend.NormalizeImages(u8, x, mean, std);
@@ -58,8 +62,8 @@ public static class ImageRun
             foreach (var batch in loader.Epoch(0))
                 using (batch)
                 {
-                    var input = ToInput(batch, device, ref u8, ref x, mean, std);
-                    var logits = network.Forward(input).ToArray<float>();
+                    var input = ToInput(batch, device, ref u8, ref x, mean, std, InputDType(network));
+                    var logits = ToFloats(network.Forward(input));
                     var classes = logits.Length / batch.Count;
                     for (var i = 0; i < batch.Count; i++)
                     {
@@ -84,9 +88,24 @@ public static class ImageRun
         return new EvalResult((int)seen, (double)top1 / Math.Max(1, seen), (double)top5 / Math.Max(1, seen), clock.Elapsed.TotalSeconds, loader.LastReport);
     }
 
-    /// <summary>One training epoch: the rate follows <paramref name="schedule"/> per iteration (fractional epoch).</summary>
+    /// <summary>The dtype a network takes its input in: its first parameter's (F16/BF16 after MixedPrecisionNetwork.Apply), else F32.</summary>
+    public static DType InputDType(Layer network) => network.Parameters().FirstOrDefault()?.Value.DType ?? DType.F32;
+
+    /// <summary>A tensor's values as floats on the host, whatever its floating dtype.</summary>
+    public static float[] ToFloats(Tensor t)
+    {
+        if (t.DType == DType.F32) return t.ToArray<float>();
+        using var wide = new Tensor(t.Shape, DType.F32, t.Device);
+        t.Backend.Cast(t, wide);
+        return wide.ToArray<float>();
+    }
+
+    /// <summary>
+    /// One training epoch: the rate follows <paramref name="schedule"/> per iteration (fractional epoch). With a
+    /// <paramref name="scaler"/> (fp16) the loss gradient is scaled and steps whose gradients overflow are skipped.
+    /// </summary>
     public static ImageEpoch TrainEpoch(Sequential network, ImageLoader loader, Sgd sgd, ILearningRateSchedule schedule, int epoch, Device device,
-        float[]? mean = null, float[]? std = null, Action<int, int>? progress = null)
+        float[]? mean = null, float[]? std = null, Action<int, int>? progress = null, LossScaler? scaler = null)
     {
         mean ??= ImageNetMean;
         std ??= ImageNetStd;
@@ -104,7 +123,7 @@ public static class ImageRun
                 using (batch)
                 {
                     sgd.LearningRate = schedule.At(epoch + (double)batch.Number / steps);
-                    var input = ToInput(batch, device, ref u8, ref x, mean, std);
+                    var input = ToInput(batch, device, ref u8, ref x, mean, std, InputDType(network));
                     if (labels is null || labels[0] != batch.Count)
                     {
                         labels?.Dispose();
@@ -114,10 +133,12 @@ public static class ImageRun
                     }
                     labels.CopyFrom<int>(batch.Labels);
                     sgd.ZeroGrad();
+                    loss.GradientScale = scaler?.Scale ?? 1;
                     var logits = network.Forward(input);
-                    lossSum += (loss.Forward(logits, labels) + AuxiliaryLosses.Add(network, labels)) * batch.Count;
+                    lossSum += (loss.Forward(logits, labels) + AuxiliaryLosses.Add(network, labels, loss.GradientScale)) * batch.Count;
                     network.Backward(loss.Backward());
-                    sgd.Step();
+                    if (scaler is null) sgd.Step();
+                    else scaler.Step(sgd);
                     backend.ArgMaxRows(logits, predicted!);
                     var p = predicted!.ToArray<int>();
                     for (var i = 0; i < batch.Count; i++) if (p[i] == batch.Labels[i]) correct++;

@@ -34,6 +34,12 @@ public sealed record KnnResult(string Model, int K, string Distance, int TrainCo
 public sealed record TrainResult(string Model, int Epochs, int Batch, double LearningRate, double WeightDecay, int TrainCount, int TestCount,
     double TestAccuracy, double FinalLoss, double TrainSeconds, double Seconds, double TrainImagesPerSecond, long Parameters, string Device) : Result(Model)
 {
+    /// <summary>fp32, fp16 or bf16.</summary>
+    public string Precision { get; init; } = "fp32";
+
+    /// <summary>Optimizer steps an fp16 loss-scale overflow skipped.</summary>
+    public long SkippedSteps { get; init; }
+
     public override JsonObject ToJsonObject() => new()
     {
         ["model"] = Model,
@@ -50,6 +56,8 @@ public sealed record TrainResult(string Model, int Epochs, int Batch, double Lea
         ["seconds"] = Round(Seconds, 4),
         ["train_images_per_second"] = Round(TrainImagesPerSecond, 1),
         ["device"] = Device,
+        ["precision"] = Precision,
+        ["skipped_steps"] = SkippedSteps,
     };
 }
 

@@ -23,7 +23,7 @@ public static class Runner
 
     public static TrainResult Train(string model, LabeledImages train, LabeledImages test, TrainOptions options, Device device,
         int[]? hidden = null, bool smallStem = false, string? saveWeights = null, Distributed.Communicator? communicator = null,
-        Action<EpochReport>? onEpoch = null, Action<long, long>? onStep = null)
+        Action<EpochReport>? onEpoch = null, Action<long, long>? onStep = null, Action<MixedPrecision.LossScaleOverflow>? onOverflow = null)
     {
         var clock = Stopwatch.StartNew();
         using var classifier = Zoo.Create(model, options, device, hidden, smallStem);
@@ -35,6 +35,7 @@ public static class Runner
             onEpoch?.Invoke(r);
         };
         classifier.OnStep = onStep;
+        classifier.OnOverflow = onOverflow;
         classifier.Train(train);
         var accuracy = communicator is { Size: > 1 } ranks ? ShardedAccuracy(classifier, test, ranks) : classifier.Accuracy(test);
         if (saveWeights is not null)
@@ -47,7 +48,11 @@ public static class Runner
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainResult(model, options.Epochs, options.BatchSize, options.LearningRate, options.WeightDecay, train.Count, test.Count,
             accuracy, finalLoss, classifier.TrainSeconds, seconds, classifier.TrainImages / Math.Max(classifier.TrainSeconds, 1e-9),
-            classifier.Network.ParameterCount(), device.ToString());
+            classifier.Network.ParameterCount(), device.ToString())
+        {
+            Precision = MixedPrecision.PrecisionExtensions.Name(options.Precision),
+            SkippedSteps = classifier.LossScaler?.SkippedSteps ?? 0,
+        };
     }
 
     /// <summary>Each rank classifies every size-th test image from its rank on; the counts are summed over the ranks.</summary>

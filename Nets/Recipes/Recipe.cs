@@ -37,6 +37,8 @@ public sealed record Recipe
     [JsonPropertyName("decay")] public string Decay { get; init; } = "step";
     [JsonPropertyName("milestones")] public double[] Milestones { get; init; } = [];
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 0.1;
+    /// <summary>fp32, fp16 or bf16 (mixed precision with F32 masters; fp16 with a dynamic loss scale).</summary>
+    [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
 
     public GoyalSchedule Schedule() => new(Batch)
     {

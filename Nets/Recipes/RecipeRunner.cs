@@ -43,7 +43,7 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
         {
             $"recipe {r.Name}: {r.Paper}",
             $"model {r.Model}{(parameters is { } p ? $" ({N(p)} parameters)" : "")}, {r.Classes} classes, data {r.Data}, {N(images)} training images{(trainImages is null ? " (nominal)" : "")}",
-            $"minibatch {N(r.Batch)}{(r.VirtualWorkers > 1 ? $" ({r.VirtualWorkers} workers of {r.Batch / r.VirtualWorkers}: BN statistics per worker)" : "")}, {r.Epochs} epochs, {N(steps)} steps per epoch, {N((long)steps * r.Epochs)} steps",
+            $"minibatch {N(r.Batch)}{(r.VirtualWorkers > 1 ? $" ({r.VirtualWorkers} workers of {r.Batch / r.VirtualWorkers}: BN statistics per worker)" : "")}, {r.Epochs} epochs, {N(steps)} steps per epoch, {N((long)steps * r.Epochs)} steps, {r.Precision}",
             $"SGD momentum {F(r.Momentum)}, weight decay {F(r.WeightDecay)}{(r.NoBatchNormDecay ? " (not on BN or biases)" : "")}{(r.ZeroGamma ? ", gamma = 0 in each residual block's last BN" : "")}",
             $"learning rate: {F(schedule.At(0))} at step 0{(r.LinearScaling ? $" (linear scaling: {F(r.LearningRate)} x {r.Batch} / {r.ReferenceBatch} = {F(schedule.ScaledRate)} after warmup)" : "")}",
         };
@@ -93,6 +93,7 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
             Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, Momentum = r.Momentum, WeightDecay = r.WeightDecay,
             VirtualWorkers = r.VirtualWorkers, Schedule = r.Schedule(), NoDecayOnBatchNorm = r.NoBatchNormDecay, ZeroInitResidualGamma = r.ZeroGamma,
             CheckpointPath = Path.Combine(OutputFolder, "checkpoint.ckpt"), Resume = resume,
+            Precision = MixedPrecision.PrecisionExtensions.Parse(r.Precision),
         };
         using var classifier = new CnnClassifier(r.Model, options, device);
         classifier.OnStep = OnProgress;
@@ -113,6 +114,9 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
         if (r.VirtualWorkers > 1) GoyalRecipe.SetVirtualWorkers(net, r.VirtualWorkers);
         if (r.NoBatchNormDecay) GoyalRecipe.NoWeightDecayOnBatchNorm(net);
         if (r.ZeroGamma) GoyalRecipe.ZeroInitLastBatchNormGamma(net);
+        var precision = MixedPrecision.PrecisionExtensions.Parse(r.Precision);
+        MixedPrecision.MixedPrecisionNetwork.Apply(net, precision);
+        var scaler = MixedPrecision.LossScaler.For(precision);
         using var sgd = new Sgd(net.Parameters(), r.LearningRate, r.Momentum, r.WeightDecay);
         var schedule = r.Schedule();
         var size = r.ImageSize;
@@ -122,12 +126,12 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
         using var valLoader = val is null ? null : new ImageLoader(val.Samples, ImageNetTransforms.Eval(size, size * 8 / 7), size, size,
             new ImageLoaderOptions { BatchSize = Math.Min(batch, 256), Shuffle = false });
         var checkpoint = Path.Combine(OutputFolder, "checkpoint.ckpt");
-        var fingerprint = $"{r.Name}, {r.Model}, {train.Count} images, batch {batch}";
+        var fingerprint = $"{r.Name}, {r.Model}, {train.Count} images, batch {batch}" + (precision == MixedPrecision.Precision.Fp32 ? "" : $", {r.Precision}");
         var start = 0;
         if (resume && File.Exists(checkpoint)) start = Checkpoint.Load(checkpoint, net, sgd, fingerprint).Epoch;
         for (var epoch = start; epoch < r.Epochs; epoch++)
         {
-            var t = ImageRun.TrainEpoch(net, trainLoader, sgd, schedule, epoch, device, progress: (d, n) => OnProgress?.Invoke(d, n));
+            var t = ImageRun.TrainEpoch(net, trainLoader, sgd, schedule, epoch, device, progress: (d, n) => OnProgress?.Invoke(d, n), scaler: scaler);
             EvalResult? v = valLoader is null ? null : ImageRun.Evaluate(net, valLoader, device);
             record(new EpochMetrics(epoch + 1, t.MeanLoss, 1 - t.TrainTop1, v is null ? null : 1 - v.Top1, v is null ? null : 1 - v.Top5, t.LearningRate,
                 t.Seconds + (v?.Seconds ?? 0), t.Images));

@@ -67,8 +67,8 @@ public static class Checkpoint
             {
                 var key = MomentumPrefix + NameOf(names, p);
                 if (!file.Contains(key)) throw new DataFormatException(path, $"missing key '{key}'");
-                if (!file.Entry(key).Shape.AsSpan().SequenceEqual(p.Value.Dims))
-                    throw new DataFormatException(path, $"key '{key}' has shape {Tensor.FormatDims(file.Entry(key).Shape)}, the model expects {p.Value.ShapeText}");
+                if (!file.Entry(key).Shape.AsSpan().SequenceEqual(p.Master.Dims))
+                    throw new DataFormatException(path, $"key '{key}' has shape {Tensor.FormatDims(file.Entry(key).Shape)}, the model expects {p.Master.ShapeText}");
             }
             foreach (var (p, v) in optimizer.State) file.ReadInto(MomentumPrefix + NameOf(names, p), v);
         }

@@ -29,7 +29,8 @@ public static class StateDict
     public static void Load(Layer network, string path, bool strict = true)
     {
         using var file = SafetensorsFile.Open(path);
-        var targets = network.NamedParameters().Select(p => (p.Name, p.Parameter.Value))
+        // In mixed precision the F32 master is loaded and the F16/BF16 working value rounded from it.
+        var targets = network.NamedParameters().Select(p => (p.Name, p.Parameter.Master))
             .Concat(network.NamedBuffers().Select(b => (b.Name, Tensor: b.Buffer))).ToList();
         var counters = network.NamedLayers().Where(l => l.Layer is BatchNorm2d)
             .Select(l => (Name: Join(l.Path, "num_batches_tracked"), Bn: (BatchNorm2d)l.Layer)).ToList();
@@ -51,6 +52,7 @@ public static class StateDict
                 throw new DataFormatException(path, $"unexpected key(s) the model does not have: {string.Join(", ", unexpected.Take(5).Select(n => $"'{n}'"))}{(unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "")}");
         }
         foreach (var (name, tensor) in targets) file.ReadInto(name, tensor);
+        foreach (var (_, p) in network.NamedParameters()) p.SyncValueFromMaster();
         foreach (var (name, bn) in counters)
             if (file.Contains(name)) bn.NumBatchesTracked = (long)file.ReadDoubles(name)[0];
     }
@@ -63,7 +65,8 @@ public static class StateDict
     public static List<SafetensorsFile.Item> Items(Layer network)
     {
         var items = new List<SafetensorsFile.Item>();
-        foreach (var (name, p) in network.NamedParameters()) items.Add(SafetensorsFile.ItemOf(name, p.Value));
+        // The F32 master in mixed precision: files hold full-precision weights whatever the training precision.
+        foreach (var (name, p) in network.NamedParameters()) items.Add(SafetensorsFile.ItemOf(name, p.Master));
         foreach (var (name, b) in network.NamedBuffers()) items.Add(SafetensorsFile.ItemOf(name, b));
         foreach (var (layerPath, layer) in network.NamedLayers())
             if (layer is BatchNorm2d bn)

@@ -88,6 +88,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
     {
+        if (Widened.Find(x, w, bias, y) is { } reduced)
+        {
+            Widened.Run(nameof(ConvForward), reduced, wide => ConvForward(wide.In(x), wide.In(w), wide.In(bias), wide.Out(y), g));
+            return;
+        }
         const string op = nameof(ConvForward);
         var s = CheckConv(op, x, w, y, g);
         if (bias is not null)
@@ -177,6 +182,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g)
     {
+        if (Widened.Find(dy, w, dx) is { } reduced)
+        {
+            Widened.Run(nameof(ConvBackwardData), reduced, wide => ConvBackwardData(wide.In(dy), wide.In(w), wide.Out(dx), g));
+            return;
+        }
         const string op = nameof(ConvBackwardData);
         var s = CheckConv(op, dx, w, dy, g);
         switch (dy.DType)
@@ -228,6 +238,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvBackwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry g, double beta)
     {
+        if (Widened.Find(x, dy, dw) is { } reduced)
+        {
+            Widened.Run(nameof(ConvBackwardFilter), reduced, wide => ConvBackwardFilter(wide.In(x), wide.In(dy), wide.Out(dw), g, beta));
+            return;
+        }
         const string op = nameof(ConvBackwardFilter);
         var s = CheckConv(op, x, dw, dy, g);
         switch (x.DType)
@@ -300,6 +315,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvBackwardBias(Tensor dy, Tensor db, double beta)
     {
+        if (Widened.Find(dy, db) is { } reduced)
+        {
+            Widened.Run(nameof(ConvBackwardBias), reduced, wide => ConvBackwardBias(wide.In(dy), wide.Out(db), beta));
+            return;
+        }
         const string op = nameof(ConvBackwardBias);
         Check.OnDevice(op, Device, dy, db);
         Check.Rank(op, "dy", dy, 4);

@@ -28,6 +28,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void Scale(Tensor x, double alpha)
     {
+        if (Widened.Find(x) is { } reduced)
+        {
+            Widened.Run(nameof(Scale), reduced, wide => Scale(wide.Out(x), alpha));
+            return;
+        }
         Check.OnDevice(nameof(Scale), Device, x);
         switch (x.DType)
         {
@@ -49,6 +54,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void Axpy(double alpha, Tensor x, Tensor y)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(Axpy), reduced, wide => Axpy(alpha, wide.In(x), wide.Out(y)));
+            return;
+        }
         Check.OnDevice(nameof(Axpy), Device, x, y);
         Check.SameDType(nameof(Axpy), x, y);
         Check.SameCount(nameof(Axpy), x, y);
@@ -73,6 +83,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void ScaleShift(Tensor source, Tensor destination, double scale, double shift)
     {
+        if (Widened.Find(source, destination) is { } reduced)
+        {
+            Widened.Run(nameof(ScaleShift), reduced, wide => ScaleShift(wide.In(source), wide.Out(destination), scale, shift));
+            return;
+        }
         const string op = nameof(ScaleShift);
         Check.OnDevice(op, Device, source, destination);
         Check.SameCount(op, source, destination);
@@ -135,6 +150,16 @@ public sealed unsafe partial class CpuBackend
             Copy(source, destination);
             return;
         }
+        if (source.DType is DType.F16 or DType.BF16 && destination.DType == DType.F32)
+        {
+            ToSingle(source, destination);
+            return;
+        }
+        if (source.DType == DType.F32 && destination.DType is DType.F16 or DType.BF16)
+        {
+            FromSingle(source, destination);
+            return;
+        }
         var n = checked((int)source.Count);
         // Through double: exact for every source type here, and one rounding to the destination.
         var tmp = new double[n];
@@ -162,6 +187,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void AddRowVector(Tensor y, Tensor bias)
     {
+        if (Widened.Find(y, bias) is { } reduced)
+        {
+            Widened.Run(nameof(AddRowVector), reduced, wide => AddRowVector(wide.Out(y), wide.In(bias)));
+            return;
+        }
         const string op = nameof(AddRowVector);
         var (rows, cols) = Check.RowVector(op, Device, y, bias);
         switch (y.DType)
@@ -185,6 +215,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void SumRows(Tensor x, Tensor sums, double beta)
     {
+        if (Widened.Find(x, sums) is { } reduced)
+        {
+            Widened.Run(nameof(SumRows), reduced, wide => SumRows(wide.In(x), wide.Out(sums), beta));
+            return;
+        }
         const string op = nameof(SumRows);
         Check.OnDevice(op, Device, x, sums);
         Check.SameDType(op, x, sums);
@@ -210,11 +245,21 @@ public sealed unsafe partial class CpuBackend
 
     public override void Relu(Tensor x, Tensor y)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(Relu), reduced, wide => Relu(wide.In(x), wide.Out(y)));
+            return;
+        }
         Unary(nameof(Relu), x, y, static (s, d) => TensorPrimitives.Max(s, 0f, d), static (s, d) => TensorPrimitives.Max(s, 0.0, d));
     }
 
     public override void ReluBackward(Tensor y, Tensor dy, Tensor dx)
     {
+        if (Widened.Find(y, dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(ReluBackward), reduced, wide => ReluBackward(wide.In(y), wide.In(dy), wide.Out(dx)));
+            return;
+        }
         Binary(nameof(ReluBackward), y, dy, dx, ReluBackwardT, ReluBackwardT);
     }
 
@@ -237,6 +282,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void Tanh(Tensor x, Tensor y)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(Tanh), reduced, wide => Tanh(wide.In(x), wide.Out(y)));
+            return;
+        }
         Unary(nameof(Tanh), x, y, TanhF32, static (s, d) => TensorPrimitives.Tanh(s, d));
     }
 
@@ -284,6 +334,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void TanhBackward(Tensor y, Tensor dy, Tensor dx)
     {
+        if (Widened.Find(y, dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(TanhBackward), reduced, wide => TanhBackward(wide.In(y), wide.In(dy), wide.Out(dx)));
+            return;
+        }
         Binary(nameof(TanhBackward), y, dy, dx, TanhBackwardT, TanhBackwardT);
     }
 

@@ -24,6 +24,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void Gemm(bool transposeA, bool transposeB, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
+        if (Widened.Find(a, b, c) is { } reduced)
+        {
+            Widened.Run(nameof(Gemm), reduced, wide => Gemm(transposeA, transposeB, alpha, wide.In(a), wide.In(b), beta, wide.Out(c)));
+            return;
+        }
         const string op = nameof(Gemm);
         Check.OnDevice(op, Device, a, b, c);
         var (m, n, k) = Check.GemmShapes(op, transposeA, transposeB, a, b, c);

@@ -9,6 +9,7 @@ public sealed unsafe partial class CpuBackend
 {
     public override double SoftmaxCrossEntropy(Tensor logits, Tensor labels, Tensor? dlogits, double gradScale = 1.0)
     {
+        if (Widened.Find(logits, dlogits) is { } reduced) return Widened.Run(nameof(SoftmaxCrossEntropy), reduced, wide => SoftmaxCrossEntropy(wide.In(logits), labels, wide.Out(dlogits), gradScale));
         const string op = nameof(SoftmaxCrossEntropy);
         var (n, c) = CheckLossArgs(op, logits, labels, dlogits);
         return logits.DType switch
@@ -48,6 +49,7 @@ public sealed unsafe partial class CpuBackend
 
     public override double MulticlassHinge(Tensor scores, Tensor labels, double margin, Tensor? dscores, double gradScale = 1.0)
     {
+        if (Widened.Find(scores, dscores) is { } reduced) return Widened.Run(nameof(MulticlassHinge), reduced, wide => MulticlassHinge(wide.In(scores), labels, margin, wide.Out(dscores), gradScale));
         const string op = nameof(MulticlassHinge);
         var (n, c) = CheckLossArgs(op, scores, labels, dscores);
         return scores.DType switch

@@ -102,6 +102,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void SquaredL2Distances(Tensor queries, Tensor references, Tensor referenceNormsSquared, Tensor distances)
     {
+        if (Widened.Find(queries, references, referenceNormsSquared, distances) is { } reduced)
+        {
+            Widened.Run(nameof(SquaredL2Distances), reduced, wide => SquaredL2Distances(wide.In(queries), wide.In(references), wide.In(referenceNormsSquared), wide.Out(distances)));
+            return;
+        }
         const string op = nameof(SquaredL2Distances);
         var (q, r, d) = Check.L2Distances(op, Device, queries, references, referenceNormsSquared, distances);
         // -2 Q R^T on the GEMM, then + |r|^2 per column and + |q|^2 per row.
@@ -120,6 +125,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void SmallestK(Tensor distances, int k, Tensor indices)
     {
+        if (Widened.Find(distances) is { } reduced)
+        {
+            Widened.Run(nameof(SmallestK), reduced, wide => SmallestK(wide.In(distances), k, indices));
+            return;
+        }
         const string op = nameof(SmallestK);
         var (q, r) = Check.SmallestK(op, Device, distances, k, indices);
         var isInt = distances.DType == DType.I32;

@@ -11,6 +11,11 @@ public sealed unsafe partial class CpuBackend
     public override void BatchNormForwardTraining(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
         double momentum, double epsilon, Tensor saveMean, Tensor saveInvStd)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(BatchNormForwardTraining), reduced, wide => BatchNormForwardTraining(wide.In(x), wide.Out(y), wide.Param(gamma), wide.Param(beta), wide.Param(runningMean, true), wide.Param(runningVar, true), momentum, epsilon, wide.Param(saveMean, true), wide.Param(saveInvStd, true)));
+            return;
+        }
         const string op = nameof(BatchNormForwardTraining);
         var s = Check.BatchNorm(op, Device, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
         if (s.N * s.HW < 2) throw new ArgumentException($"{op}: batch statistics need more than one value per channel, got {x.ShapeText}");
@@ -75,6 +80,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void BatchNormForwardInference(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(BatchNormForwardInference), reduced, wide => BatchNormForwardInference(wide.In(x), wide.Out(y), wide.Param(gamma), wide.Param(beta), wide.Param(runningMean), wide.Param(runningVar), epsilon));
+            return;
+        }
         const string op = nameof(BatchNormForwardInference);
         var s = Check.BatchNorm(op, Device, x, y, gamma, beta, runningMean, runningVar);
         switch (x.DType)
@@ -104,6 +114,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void BatchNormBackwardTraining(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor saveMean, Tensor saveInvStd)
     {
+        if (Widened.Find(x, dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(BatchNormBackwardTraining), reduced, wide => BatchNormBackwardTraining(wide.In(x), wide.In(dy), wide.Out(dx), wide.Param(gamma), wide.Param(dgamma, true), wide.Param(dbeta, true), wide.Param(saveMean), wide.Param(saveInvStd)));
+            return;
+        }
         const string op = nameof(BatchNormBackwardTraining);
         var s = Check.BatchNorm(op, Device, x, dy, gamma, dgamma, dbeta, saveMean, saveInvStd);
         Check.SameCount(op, x, dx);
@@ -117,6 +132,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void BatchNormBackwardInference(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
+        if (Widened.Find(x, dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(BatchNormBackwardInference), reduced, wide => BatchNormBackwardInference(wide.In(x), wide.In(dy), wide.Out(dx), wide.Param(gamma), wide.Param(dgamma, true), wide.Param(dbeta, true), wide.Param(runningMean), wide.Param(runningVar), epsilon));
+            return;
+        }
         const string op = nameof(BatchNormBackwardInference);
         var s = Check.BatchNorm(op, Device, x, dy, gamma, dgamma, dbeta, runningMean, runningVar);
         Check.SameCount(op, x, dx);
@@ -191,6 +211,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void LrnForward(Tensor x, Tensor y, int size, double alpha, double beta, double k)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(LrnForward), reduced, wide => LrnForward(wide.In(x), wide.Out(y), size, alpha, beta, k));
+            return;
+        }
         const string op = nameof(LrnForward);
         Check.Lrn(op, Device, x, y);
         if (size < 1) throw new ArgumentException($"{op}: size {size} must be at least 1");
@@ -204,6 +229,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void LrnBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, int size, double alpha, double beta, double k)
     {
+        if (Widened.Find(x, y, dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(LrnBackward), reduced, wide => LrnBackward(wide.In(x), wide.In(y), wide.In(dy), wide.Out(dx), size, alpha, beta, k));
+            return;
+        }
         const string op = nameof(LrnBackward);
         Check.Lrn(op, Device, x, y, dy, dx);
         switch (x.DType)

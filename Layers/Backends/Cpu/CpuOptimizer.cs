@@ -7,6 +7,11 @@ public sealed unsafe partial class CpuBackend
 {
     public override void SgdMomentumStep(Tensor param, Tensor grad, Tensor velocity, double lr, double momentum, double weightDecay)
     {
+        if (Widened.Find(param, grad, velocity) is { } reduced)
+        {
+            Widened.Run(nameof(SgdMomentumStep), reduced, wide => SgdMomentumStep(wide.Out(param), wide.In(grad), wide.Out(velocity), lr, momentum, weightDecay));
+            return;
+        }
         const string op = nameof(SgdMomentumStep);
         Check.Sgd(op, Device, param, grad, velocity);
         switch (param.DType)

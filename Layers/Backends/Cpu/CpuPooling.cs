@@ -28,6 +28,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void MaxPoolForward(Tensor x, Tensor y, Pool2dGeometry g)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(MaxPoolForward), reduced, wide => MaxPoolForward(wide.In(x), wide.Out(y), g));
+            return;
+        }
         var s = CheckPool(nameof(MaxPoolForward), x, y, g);
         switch (x.DType)
         {
@@ -39,6 +44,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g)
     {
+        if (Widened.Find(x, dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(MaxPoolBackward), reduced, wide => MaxPoolBackward(wide.In(x), wide.In(dy), wide.Out(dx), g));
+            return;
+        }
         var s = CheckPool(nameof(MaxPoolBackward), x, dy, g);
         Check.SameDType(nameof(MaxPoolBackward), x, dx);
         Check.SameCount(nameof(MaxPoolBackward), x, dx);
@@ -95,6 +105,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void AvgPoolForward(Tensor x, Tensor y, Pool2dGeometry g)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(AvgPoolForward), reduced, wide => AvgPoolForward(wide.In(x), wide.Out(y), g));
+            return;
+        }
         var s = CheckPool(nameof(AvgPoolForward), x, y, g);
         switch (x.DType)
         {
@@ -106,6 +121,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void AvgPoolBackward(Tensor dy, Tensor dx, Pool2dGeometry g)
     {
+        if (Widened.Find(dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(AvgPoolBackward), reduced, wide => AvgPoolBackward(wide.In(dy), wide.Out(dx), g));
+            return;
+        }
         var s = CheckPool(nameof(AvgPoolBackward), dx, dy, g);
         switch (dx.DType)
         {
@@ -180,6 +200,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void AdaptiveAvgPoolForward(Tensor x, Tensor y)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(AdaptiveAvgPoolForward), reduced, wide => AdaptiveAvgPoolForward(wide.In(x), wide.Out(y)));
+            return;
+        }
         var s = CheckPool(nameof(AdaptiveAvgPoolForward), x, y, null);
         switch (x.DType)
         {
@@ -191,6 +216,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void AdaptiveAvgPoolBackward(Tensor dy, Tensor dx)
     {
+        if (Widened.Find(dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(AdaptiveAvgPoolBackward), reduced, wide => AdaptiveAvgPoolBackward(wide.In(dy), wide.Out(dx)));
+            return;
+        }
         var s = CheckPool(nameof(AdaptiveAvgPoolBackward), dx, dy, null);
         switch (dx.DType)
         {

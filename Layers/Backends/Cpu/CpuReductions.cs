@@ -7,6 +7,7 @@ public sealed unsafe partial class CpuBackend
 {
     public override double Sum(Tensor x)
     {
+        if (Widened.Find(x) is { } reduced) return Widened.Run(nameof(Sum), reduced, wide => Sum(wide.In(x)));
         Check.OnDevice(nameof(Sum), Device, x);
         return x.DType switch
         {
@@ -18,6 +19,7 @@ public sealed unsafe partial class CpuBackend
 
     public override double SumOfSquares(Tensor x)
     {
+        if (Widened.Find(x) is { } reduced) return Widened.Run(nameof(SumOfSquares), reduced, wide => SumOfSquares(wide.In(x)));
         Check.OnDevice(nameof(SumOfSquares), Device, x);
         return x.DType switch
         {
@@ -47,6 +49,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void ArgMaxRows(Tensor x, Tensor indices)
     {
+        if (Widened.Find(x) is { } reduced)
+        {
+            Widened.Run(nameof(ArgMaxRows), reduced, wide => ArgMaxRows(wide.In(x), indices));
+            return;
+        }
         const string op = nameof(ArgMaxRows);
         Check.OnDevice(op, Device, x, indices);
         Check.DType(op, "indices", indices, DType.I32);

@@ -10,6 +10,11 @@ public sealed unsafe partial class CpuBackend
 {
     public override void DropoutForward(Tensor x, Tensor y, Tensor mask, double p, ulong seed)
     {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(DropoutForward), reduced, wide => DropoutForward(wide.In(x), wide.Out(y), mask, p, seed));
+            return;
+        }
         const string op = nameof(DropoutForward);
         Check.Dropout(op, Device, x, y, mask, p);
         var m = (byte*)mask.Pointer;
@@ -28,6 +33,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void DropoutBackward(Tensor dy, Tensor mask, Tensor dx, double p)
     {
+        if (Widened.Find(dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(DropoutBackward), reduced, wide => DropoutBackward(wide.In(dy), mask, wide.Out(dx), p));
+            return;
+        }
         const string op = nameof(DropoutBackward);
         Check.Dropout(op, Device, dy, dx, mask);
         ApplyMask(dy, mask, dx, p, op);
@@ -55,6 +65,11 @@ public sealed unsafe partial class CpuBackend
 
     public override void Add(Tensor a, Tensor b, Tensor y)
     {
+        if (Widened.Find(a, b, y) is { } reduced)
+        {
+            Widened.Run(nameof(Add), reduced, wide => Add(wide.In(a), wide.In(b), wide.Out(y)));
+            return;
+        }
         Binary(nameof(Add), a, b, y, static (p, q, r) => TensorPrimitives.Add(p, q, r), static (p, q, r) => TensorPrimitives.Add(p, q, r));
     }
 
@@ -81,9 +96,25 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    public override void PadShortcutForward(Tensor x, Tensor y, int stride, int padBefore) => PadShortcut(nameof(PadShortcutForward), x, y, stride, padBefore, false);
+    public override void PadShortcutForward(Tensor x, Tensor y, int stride, int padBefore)
+    {
+        if (Widened.Find(x, y) is { } reduced)
+        {
+            Widened.Run(nameof(PadShortcutForward), reduced, wide => PadShortcutForward(wide.In(x), wide.Out(y), stride, padBefore));
+            return;
+        }
+        PadShortcut(nameof(PadShortcutForward), x, y, stride, padBefore, false);
+    }
 
-    public override void PadShortcutBackward(Tensor dy, Tensor dx, int stride, int padBefore) => PadShortcut(nameof(PadShortcutBackward), dx, dy, stride, padBefore, true);
+    public override void PadShortcutBackward(Tensor dy, Tensor dx, int stride, int padBefore)
+    {
+        if (Widened.Find(dy, dx) is { } reduced)
+        {
+            Widened.Run(nameof(PadShortcutBackward), reduced, wide => PadShortcutBackward(wide.In(dy), wide.Out(dx), stride, padBefore));
+            return;
+        }
+        PadShortcut(nameof(PadShortcutBackward), dx, dy, stride, padBefore, true);
+    }
 
     private void PadShortcut(string op, Tensor x, Tensor y, int stride, int padBefore, bool backward)
     {
@@ -118,6 +149,12 @@ public sealed unsafe partial class CpuBackend
 
     public override void NormalizeImages(Tensor images, Tensor output, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
     {
+        if (Widened.Find(images, output) is { } reduced)
+        {
+            var (m, s) = (mean.ToArray(), std.ToArray()); // spans cannot enter the lambda
+            Widened.Run(nameof(NormalizeImages), reduced, wide => NormalizeImages(images, wide.Out(output), m, s));
+            return;
+        }
         var (n, c, plane) = Check.ImageBatch(nameof(NormalizeImages), Device, images, output, mean.Length, std.Length);
         // One table per channel: 256 values computed once, exactly as torchvision's float arithmetic.
         var table = new float[c * 256];

@@ -13,4 +13,7 @@ public sealed unsafe partial class CudaBackend
         args = Scalar(Scalar(Scalar(args, param, lr), param, momentum), param, weightDecay);
         LaunchElementwise("optimizer.cu", $"nn_sgd_momentum_{Suffix(op, param)}", param.Count, ref args);
     }
+
+    public override bool UnscaleGradients(IReadOnlyList<Tensor> grads, IReadOnlyList<Tensor> masterGrads, double inverseScale) =>
+        throw new NotSupportedException("UnscaleGradients: not on the CUDA backend yet");
 }
