@@ -235,8 +235,8 @@ internal static class Check
             OnDevice(op, device, g, m);
             DType(op, $"gradient {i}", g, Tensors.DType.F16, Tensors.DType.BF16, Tensors.DType.F32, Tensors.DType.F64);
             DType(op, $"master gradient {i}", m, Tensors.DType.F32, Tensors.DType.F64);
-            if (m.DType == Tensors.DType.F64 && g.DType != Tensors.DType.F64)
-                throw new ArgumentException($"{op}: master gradient {i} is f64 but its gradient is {g.DType.Name()}");
+            if ((m.DType == Tensors.DType.F64) != (g.DType == Tensors.DType.F64))
+                throw new ArgumentException($"{op}: gradient {i} is {g.DType.Name()} but its master is {m.DType.Name()}; an f64 gradient has an f64 master and only it");
             SameCount(op, g, m);
         }
     }

@@ -57,31 +57,32 @@ NN_DEV bool nn_check_label(int y, int r, int cols, double* row_losses, int* erro
 // where scale = (T)grad_scale, each step rounded in T as on the CPU. The exp is CUDA's (expf / exp),
 // and sum e_j is accumulated in double (the CPU sums in T), so values agree to a few ulps, not bits.
 
-template <typename T>
-NN_DEV void nn_softmax_xent_body(const T* logits, const int* labels, T* dlogits, double* row_losses, int rows, int cols,
+template <typename E>
+NN_DEV void nn_softmax_xent_body(const E* logits, const int* labels, E* dlogits, double* row_losses, int rows, int cols,
     double grad_scale, int* error)
 {
+    typedef nn_c<E> T;
     T scale = (T)grad_scale;
     for (int r = blockIdx.x; r < rows; r += gridDim.x)
     {
         int y = labels[r];
         if (!nn_check_label(y, r, cols, row_losses, error)) continue; // block-uniform
-        const T* z = logits + (i64)r * cols;
-        T m = z[0];
-        for (int j = threadIdx.x; j < cols; j += blockDim.x) m = nn_max_nan(m, z[j]);
+        const E* z = logits + (i64)r * cols;
+        T m = nn_ld(z, 0);
+        for (int j = threadIdx.x; j < cols; j += blockDim.x) m = nn_max_nan(m, nn_ld(z, j));
         m = nn_block_max_nan(m);
         double acc = 0.0;
-        for (int j = threadIdx.x; j < cols; j += blockDim.x) acc += (double)nn_exp(z[j] - m);
+        for (int j = threadIdx.x; j < cols; j += blockDim.x) acc += (double)nn_exp(nn_ld(z, j) - m);
         double sum = nn_block_sum(acc);
-        if (threadIdx.x == 0) row_losses[r] = log(sum) - (double)(z[y] - m);
+        if (threadIdx.x == 0) row_losses[r] = log(sum) - (double)(nn_ld(z, y) - m);
         if (dlogits)
         {
             T inv = scale / (T)sum;
-            T* d = dlogits + (i64)r * cols;
+            E* d = dlogits + (i64)r * cols;
             for (int j = threadIdx.x; j < cols; j += blockDim.x)
             {
-                T g = nn_mul(nn_exp(z[j] - m), inv);
-                d[j] = j == y ? nn_sub(g, scale) : g;
+                T g = nn_mul(nn_exp(nn_ld(z, j) - m), inv);
+                nn_st(d, j, j == y ? nn_sub(g, scale) : g);
             }
         }
     }
@@ -91,58 +92,65 @@ NN_DEV void nn_softmax_xent_body(const T* logits, const int* labels, T* dlogits,
 // As CpuBackend.HingeT: for j != y, m_j = (s_j - s_y) + (T)margin in T; active where m_j > 0;
 // loss_r = sum of the active m_j (double); d_j = active ? scale : 0 and d_y = -(T)active_count * scale.
 
-template <typename T>
-NN_DEV void nn_hinge_body(const T* scores, const int* labels, T* dscores, double* row_losses, int rows, int cols,
+template <typename E>
+NN_DEV void nn_hinge_body(const E* scores, const int* labels, E* dscores, double* row_losses, int rows, int cols,
     double margin, double grad_scale, int* error)
 {
+    typedef nn_c<E> T;
     T scale = (T)grad_scale, delta = (T)margin;
     for (int r = blockIdx.x; r < rows; r += gridDim.x)
     {
         int y = labels[r];
         if (!nn_check_label(y, r, cols, row_losses, error)) continue; // block-uniform
-        const T* s = scores + (i64)r * cols;
-        T* d = dscores ? dscores + (i64)r * cols : 0;
-        T sy = s[y];
+        const E* s = scores + (i64)r * cols;
+        E* d = dscores ? dscores + (i64)r * cols : 0;
+        T sy = nn_ld(s, y);
         double acc = 0.0;
         int active = 0;
         for (int j = threadIdx.x; j < cols; j += blockDim.x)
         {
             if (j == y) continue;
-            T m = (s[j] - sy) + delta;
+            T m = (nn_ld(s, j) - sy) + delta;
             bool on = m > (T)0;
             if (on)
             {
                 acc += (double)m;
                 active++;
             }
-            if (d) d[j] = on ? scale : (T)0;
+            if (d) nn_st(d, j, on ? scale : (T)0);
         }
         double loss = nn_block_sum(acc);
         int count = nn_block_sum(active);
         if (threadIdx.x == 0)
         {
             row_losses[r] = loss;
-            if (d) d[y] = nn_mul(-(T)count, scale);
+            if (d) nn_st(d, y, nn_mul(-(T)count, scale));
         }
     }
 }
 
-#define NN_LOSS_KERNELS(T, S)                                                                                          \
-    extern "C" __global__ void nn_softmax_cross_entropy_##S(const T* logits, const int* labels, T* dlogits,            \
-        double* rowLosses, int rows, int cols, double gradScale, int* error)                                           \
+#define NN_LOSS_KERNELS(S)                                                                                             \
+    extern "C" __global__ void nn_softmax_cross_entropy_##S(const NN_P_##S* logits, const int* labels,                 \
+        NN_P_##S* dlogits, double* rowLosses, int rows, int cols, double gradScale, int* error)                        \
     {                                                                                                                  \
-        nn_softmax_xent_body<T>(logits, labels, dlogits, rowLosses, rows, cols, gradScale, error);                     \
+        nn_softmax_xent_body<NN_E_##S>((const NN_E_##S*)logits, labels, (NN_E_##S*)dlogits, rowLosses, rows, cols,     \
+            gradScale, error);                                                                                         \
     }                                                                                                                  \
-    extern "C" __global__ void nn_multiclass_hinge_##S(const T* scores, const int* labels, T* dscores,                 \
+    extern "C" __global__ void nn_multiclass_hinge_##S(const NN_P_##S* scores, const int* labels, NN_P_##S* dscores,   \
         double* rowLosses, int rows, int cols, double margin, double gradScale, int* error)                            \
     {                                                                                                                  \
-        nn_hinge_body<T>(scores, labels, dscores, rowLosses, rows, cols, margin, gradScale, error);                    \
+        nn_hinge_body<NN_E_##S>((const NN_E_##S*)scores, labels, (NN_E_##S*)dscores, rowLosses, rows, cols, margin,    \
+            gradScale, error);                                                                                         \
     }
 
-NN_LOSS_KERNELS(float, f32)
-NN_LOSS_KERNELS(double, f64)
+// F16 / BF16 scores and gradients: loaded to float, computed as the f32 kernels do, each gradient rounded once.
+NN_LOSS_KERNELS(f32)
+NN_LOSS_KERNELS(f64)
+NN_LOSS_KERNELS(f16)
+NN_LOSS_KERNELS(bf16)
 
 // The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
 // list against the compiled PTX):
 // kernels: nn_softmax_cross_entropy_f32 nn_multiclass_hinge_f32 nn_softmax_cross_entropy_f64
-// kernels: nn_multiclass_hinge_f64
+// kernels: nn_multiclass_hinge_f64 nn_softmax_cross_entropy_f16 nn_multiclass_hinge_f16
+// kernels: nn_softmax_cross_entropy_bf16 nn_multiclass_hinge_bf16

@@ -97,16 +97,18 @@ extern "C" __global__ void nn_l1_distances_u8(const unsigned char* queries, cons
 
 // norms[r] = sum over c of x[r, c]^2: one block per row (grid-stride over rows; blockDim a multiple
 // of 32, at most 1024), accumulated in double and rounded once to float. The CPU sums the squares in
-// float (TensorPrimitives.SumOfSquares), so the two agree to a few float ulps, not bit for bit.
-extern "C" __global__ void nn_squared_norms_rows_f32(const float* x, float* norms, int rows, int cols)
+// float (TensorPrimitives.SumOfSquares), so the two agree to a few float ulps, not bit for bit. F16 /
+// BF16 rows give float norms too (the CPU computes them from the F32 twin).
+template <typename E>
+NN_DEV void nn_squared_norms_rows_body(const E* x, float* norms, int rows, int cols)
 {
     for (int r = blockIdx.x; r < rows; r += gridDim.x)
     {
-        const float* row = x + (i64)r * cols;
+        const E* row = x + (i64)r * cols;
         double acc = 0.0;
         for (int c = threadIdx.x; c < cols; c += blockDim.x)
         {
-            double v = (double)row[c];
+            double v = (double)nn_ld(row, c);
             acc += v * v;
         }
         acc = nn_block_sum(acc);
@@ -114,18 +116,49 @@ extern "C" __global__ void nn_squared_norms_rows_f32(const float* x, float* norm
     }
 }
 
-// distances[q, r] = ((-2 * distances[q, r]) + refNorms[r]) + queryNorms[q]; 2-D grid-stride:
-// x over references, y over queries (blockDim (256, 1), grid (min(ceil(R / 256), 65535), min(Q, 65535))).
-extern "C" __global__ void nn_l2_combine_f32(float* distances, const float* queryNorms, const float* refNorms, int Q, int R)
+#define NN_SQUARED_NORMS(S)                                                                                            \
+    extern "C" __global__ void nn_squared_norms_rows_##S(const NN_P_##S* x, float* norms, int rows, int cols)         \
+    {                                                                                                                  \
+        nn_squared_norms_rows_body<NN_E_##S>((const NN_E_##S*)x, norms, rows, cols);                                   \
+    }
+
+NN_SQUARED_NORMS(f32)
+NN_SQUARED_NORMS(f16)
+NN_SQUARED_NORMS(bf16)
+
+// distances[q, r] = ((-2 * dots[q, r]) + refNorms[r]) + queryNorms[q] in float; 2-D grid-stride: x over
+// references, y over queries (blockDim (256, 1), grid (min(ceil(R / 256), 65535), min(Q, 65535))).
+// F32: dots is distances itself (the GEMM wrote Q R^T there). F16 / BF16: dots is a float [Q, R] scratch
+// (the GEMM of the reduced rows with a float output), refNorms are of the tensors' dtype, and each
+// distance is rounded once, as the CPU's F32 arithmetic on widened tensors.
+template <typename E>
+NN_DEV void nn_l2_combine_body(const float* dots, E* distances, const float* queryNorms, const E* refNorms, int Q, int R)
 {
     for (int q = blockIdx.y; q < Q; q += gridDim.y)
     {
         float qn = queryNorms[q];
-        float* row = distances + (i64)q * R;
         for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < R; r += gridDim.x * blockDim.x)
-            row[r] = __fadd_rn(__fadd_rn(-2.0f * row[r], refNorms[r]), qn);
+        {
+            i64 at = (i64)q * R + r;
+            nn_st(distances, at, __fadd_rn(__fadd_rn(-2.0f * dots[at], nn_ld(refNorms, r)), qn));
+        }
     }
 }
+
+extern "C" __global__ void nn_l2_combine_f32(float* distances, const float* queryNorms, const float* refNorms, int Q, int R)
+{
+    nn_l2_combine_body<float>(distances, distances, queryNorms, refNorms, Q, R);
+}
+
+#define NN_L2_COMBINE_REDUCED(S)                                                                                       \
+    extern "C" __global__ void nn_l2_combine_##S(const float* dots, NN_P_##S* distances, const float* queryNorms,     \
+        const NN_P_##S* refNorms, int Q, int R)                                                                        \
+    {                                                                                                                  \
+        nn_l2_combine_body<NN_E_##S>(dots, (NN_E_##S*)distances, queryNorms, (const NN_E_##S*)refNorms, Q, R);        \
+    }
+
+NN_L2_COMBINE_REDUCED(f16)
+NN_L2_COMBINE_REDUCED(bf16)
 
 // ---- the k smallest of each row ------------------------------------------------------------------
 // indices[row, 0 .. k) = the columns of the k smallest distances of the row in ascending order of
@@ -152,9 +185,11 @@ NN_DEV bool nn_before(T a, int ia, T b, int ib) // (a, ia) < (b, ib)
     return ia < ib;
 }
 
-template <typename T>
-NN_DEV void nn_smallest_k_body(const T* distances, int* indices, int rows, int cols, int k, int* error)
+// F16 / BF16 distances compare as float (exact, order-preserving), as the CPU's F32 twin does.
+template <typename E>
+NN_DEV void nn_smallest_k_body(const E* distances, int* indices, int rows, int cols, int k, int* error)
 {
+    typedef nn_c<E> T;
     __shared__ T warp_v[32];
     __shared__ int warp_i[32];
     __shared__ T prev_v;
@@ -167,7 +202,7 @@ NN_DEV void nn_smallest_k_body(const T* distances, int* indices, int rows, int c
     unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
     for (int r = blockIdx.x; r < rows; r += gridDim.x)
     {
-        const T* row = distances + (i64)r * cols;
+        const E* row = distances + (i64)r * cols;
         for (int p = 0; p < k; p++)
         {
             T pv = prev_v;
@@ -176,7 +211,7 @@ NN_DEV void nn_smallest_k_body(const T* distances, int* indices, int rows, int c
             int at = -1;
             for (int j = threadIdx.x; j < cols; j += blockDim.x)
             {
-                T v = row[j];
+                T v = nn_ld(row, j);
                 if (pi >= 0 && !nn_before(pv, pi, v, j)) continue;
                 if (at < 0 || nn_before(v, j, best, at)) { best = v; at = j; }
             }
@@ -216,11 +251,19 @@ extern "C" __global__ void nn_smallest_k_i32(const int* distances, int* indices,
     nn_smallest_k_body<int>(distances, indices, rows, cols, k, error);
 }
 
-extern "C" __global__ void nn_smallest_k_f32(const float* distances, int* indices, int rows, int cols, int k, int* error)
-{
-    nn_smallest_k_body<float>(distances, indices, rows, cols, k, error);
-}
+#define NN_SMALLEST_K(S)                                                                                               \
+    extern "C" __global__ void nn_smallest_k_##S(const NN_P_##S* distances, int* indices, int rows, int cols, int k,   \
+        int* error)                                                                                                    \
+    {                                                                                                                  \
+        nn_smallest_k_body<NN_E_##S>((const NN_E_##S*)distances, indices, rows, cols, k, error);                       \
+    }
+
+NN_SMALLEST_K(f32)
+NN_SMALLEST_K(f16)
+NN_SMALLEST_K(bf16)
 
 // The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
 // list against the compiled PTX):
 // kernels: nn_l1_distances_u8 nn_squared_norms_rows_f32 nn_l2_combine_f32 nn_smallest_k_i32 nn_smallest_k_f32
+// kernels: nn_squared_norms_rows_f16 nn_squared_norms_rows_bf16 nn_l2_combine_f16 nn_l2_combine_bf16
+// kernels: nn_smallest_k_f16 nn_smallest_k_bf16

@@ -34,10 +34,11 @@ NN_DEV int nn_max(int a, int b) { return a > b ? a : b; }
 // taken at once and ends the scan (CpuBackend.MaxPoolT). Returns the flat index in the plane, or -1
 // for an empty window (whose output is -infinity).
 
-template <typename T>
-NN_DEV int nn_window_argmax(const T* xp, int H, int W, int oh, int ow, int kernelH, int kernelW, int strideH, int strideW,
-    int padH, int padW, T* best_out)
+template <typename E>
+NN_DEV int nn_window_argmax(const E* xp, int H, int W, int oh, int ow, int kernelH, int kernelW, int strideH, int strideW,
+    int padH, int padW, nn_c<E>* best_out)
 {
+    typedef nn_c<E> T;
     int h0 = oh * strideH - padH, w0 = ow * strideW - padW;
     int h1 = nn_min(h0 + kernelH, H), w1 = nn_min(w0 + kernelW, W);
     h0 = nn_max(h0, 0);
@@ -47,7 +48,7 @@ NN_DEV int nn_window_argmax(const T* xp, int H, int W, int oh, int ow, int kerne
     for (int ih = h0; ih < h1; ih++)
         for (int iw = w0; iw < w1; iw++)
         {
-            T v = xp[ih * W + iw];
+            T v = nn_ld(xp, ih * W + iw);
             if (v > best || v != v || at < 0)
             {
                 best = v;
@@ -60,19 +61,20 @@ done:
     return at;
 }
 
-template <typename T>
-NN_DEV void nn_maxpool_forward_body(const T* x, T* y, NN_POOL_PARAMS)
+template <typename E>
+NN_DEV void nn_maxpool_forward_body(const E* x, E* y, NN_POOL_PARAMS)
 {
+    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
-        const T* xp = x + p * hw;
+        const E* xp = x + p * hw;
         NN_IN_PLANE(e, ohw)
         {
             int oh = e / OW, ow = e - oh * OW;
             T best;
             nn_window_argmax(xp, H, W, oh, ow, kernelH, kernelW, strideH, strideW, padH, padW, &best);
-            y[p * ohw + e] = best;
+            nn_st(y, p * ohw + e, best);
         }
     }
 }
@@ -86,14 +88,15 @@ NN_DEV void nn_windows_holding(int i, int k, int s, int pad, int outs, int* firs
 }
 
 // dx[i] = sum of dy over the windows whose first maximum is i (MaxPoolBackward; overwrites dx).
-template <typename T>
-NN_DEV void nn_maxpool_backward_body(const T* x, const T* dy, T* dx, NN_POOL_PARAMS)
+template <typename E>
+NN_DEV void nn_maxpool_backward_body(const E* x, const E* dy, E* dx, NN_POOL_PARAMS)
 {
+    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
-        const T* xp = x + p * hw;
-        const T* dyp = dy + p * ohw;
+        const E* xp = x + p * hw;
+        const E* dyp = dy + p * ohw;
         NN_IN_PLANE(e, hw)
         {
             int ih = e / W, iw = e - ih * W;
@@ -106,9 +109,9 @@ NN_DEV void nn_maxpool_backward_body(const T* x, const T* dy, T* dx, NN_POOL_PAR
                 {
                     T best;
                     if (nn_window_argmax(xp, H, W, oh, ow, kernelH, kernelW, strideH, strideW, padH, padW, &best) == e)
-                        acc += dyp[oh * OW + ow];
+                        acc += nn_ld(dyp, oh * OW + ow);
                 }
-            dx[p * hw + e] = acc;
+            nn_st(dx, p * hw + e, acc);
         }
     }
 }
@@ -138,33 +141,35 @@ NN_DEV nn_avg_window nn_avg_window_at(int oh, int ow, int H, int W, int kernelH,
     return w;
 }
 
-template <typename T>
-NN_DEV void nn_avgpool_forward_body(const T* x, T* y, NN_POOL_PARAMS)
+template <typename E>
+NN_DEV void nn_avgpool_forward_body(const E* x, E* y, NN_POOL_PARAMS)
 {
+    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
-        const T* xp = x + p * hw;
+        const E* xp = x + p * hw;
         NN_IN_PLANE(e, ohw)
         {
             int oh = e / OW, ow = e - oh * OW;
             nn_avg_window w = nn_avg_window_at(oh, ow, H, W, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
             T sum = (T)0;
             for (int ih = w.h0; ih < w.h1; ih++)
-                for (int iw = w.w0; iw < w.w1; iw++) sum += xp[ih * W + iw];
-            y[p * ohw + e] = sum * ((T)1 / (T)w.divisor);
+                for (int iw = w.w0; iw < w.w1; iw++) sum += nn_ld(xp, ih * W + iw);
+            nn_st(y, p * ohw + e, sum * ((T)1 / (T)w.divisor));
         }
     }
 }
 
 // dx[i] = sum over the windows holding i (row-major order, from 0) of dy * ((T)1 / (T)divisor).
-template <typename T>
-NN_DEV void nn_avgpool_backward_body(const T* dy, T* dx, NN_POOL_PARAMS)
+template <typename E>
+NN_DEV void nn_avgpool_backward_body(const E* dy, E* dx, NN_POOL_PARAMS)
 {
+    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
-        const T* dyp = dy + p * ohw;
+        const E* dyp = dy + p * ohw;
         NN_IN_PLANE(e, hw)
         {
             int ih = e / W, iw = e - ih * W;
@@ -176,9 +181,9 @@ NN_DEV void nn_avgpool_backward_body(const T* dy, T* dx, NN_POOL_PARAMS)
                 for (int ow = ow0; ow <= ow1; ow++)
                 {
                     nn_avg_window w = nn_avg_window_at(oh, ow, H, W, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
-                    acc += nn_mul(dyp[oh * OW + ow], (T)1 / (T)w.divisor);
+                    acc += nn_mul(nn_ld(dyp, oh * OW + ow), (T)1 / (T)w.divisor);
                 }
-            dx[p * hw + e] = acc;
+            nn_st(dx, p * hw + e, acc);
         }
     }
 }
@@ -190,13 +195,14 @@ NN_DEV void nn_avgpool_backward_body(const T* dy, T* dx, NN_POOL_PARAMS)
 NN_DEV int nn_adaptive_start(int o, int in, int out) { return (int)(((i64)o * in) / out); }
 NN_DEV int nn_adaptive_end(int o, int in, int out) { return (int)((((i64)o + 1) * in + out - 1) / out); }
 
-template <typename T>
-NN_DEV void nn_adaptive_forward_body(const T* x, T* y, int planes, int H, int W, int OH, int OW)
+template <typename E>
+NN_DEV void nn_adaptive_forward_body(const E* x, E* y, int planes, int H, int W, int OH, int OW)
 {
+    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
-        const T* xp = x + p * hw;
+        const E* xp = x + p * hw;
         NN_IN_PLANE(e, ohw)
         {
             int oh = e / OW, ow = e - oh * OW;
@@ -204,19 +210,20 @@ NN_DEV void nn_adaptive_forward_body(const T* x, T* y, int planes, int H, int W,
             int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
             T sum = (T)0;
             for (int ih = h0; ih < h1; ih++)
-                for (int iw = w0; iw < w1; iw++) sum += xp[ih * W + iw];
-            y[p * ohw + e] = sum * ((T)1 / (T)((h1 - h0) * (w1 - w0)));
+                for (int iw = w0; iw < w1; iw++) sum += nn_ld(xp, ih * W + iw);
+            nn_st(y, p * ohw + e, sum * ((T)1 / (T)((h1 - h0) * (w1 - w0))));
         }
     }
 }
 
-template <typename T>
-NN_DEV void nn_adaptive_backward_body(const T* dy, T* dx, int planes, int H, int W, int OH, int OW)
+template <typename E>
+NN_DEV void nn_adaptive_backward_body(const E* dy, E* dx, int planes, int H, int W, int OH, int OW)
 {
+    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
-        const T* dyp = dy + p * ohw;
+        const E* dyp = dy + p * ohw;
         NN_IN_PLANE(e, hw)
         {
             int ih = e / W, iw = e - ih * W;
@@ -230,48 +237,57 @@ NN_DEV void nn_adaptive_backward_body(const T* dy, T* dx, int planes, int H, int
                 {
                     int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
                     if (iw >= w1) continue;
-                    acc += nn_mul(dyp[oh * OW + ow], (T)1 / (T)((h1 - h0) * (w1 - w0)));
+                    acc += nn_mul(nn_ld(dyp, oh * OW + ow), (T)1 / (T)((h1 - h0) * (w1 - w0)));
                 }
             }
-            dx[p * hw + e] = acc;
+            nn_st(dx, p * hw + e, acc);
         }
     }
 }
 
-#define NN_POOL_KERNELS(T, S)                                                                                         \
-    extern "C" __global__ void nn_maxpool_forward_##S(const T* x, T* y, NN_POOL_PARAMS)                              \
+#define NN_POOL_KERNELS(S)                                                                                            \
+    extern "C" __global__ void nn_maxpool_forward_##S(const NN_P_##S* x, NN_P_##S* y, NN_POOL_PARAMS)                \
     {                                                                                                                 \
-        nn_maxpool_forward_body<T>(x, y, NN_POOL_ARGS);                                                               \
+        nn_maxpool_forward_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)y, NN_POOL_ARGS);                            \
     }                                                                                                                 \
-    extern "C" __global__ void nn_maxpool_backward_##S(const T* x, const T* dy, T* dx, NN_POOL_PARAMS)               \
+    extern "C" __global__ void nn_maxpool_backward_##S(const NN_P_##S* x, const NN_P_##S* dy, NN_P_##S* dx,          \
+        NN_POOL_PARAMS)                                                                                               \
     {                                                                                                                 \
-        nn_maxpool_backward_body<T>(x, dy, dx, NN_POOL_ARGS);                                                         \
+        nn_maxpool_backward_body<NN_E_##S>((const NN_E_##S*)x, (const NN_E_##S*)dy, (NN_E_##S*)dx, NN_POOL_ARGS);     \
     }                                                                                                                 \
-    extern "C" __global__ void nn_avgpool_forward_##S(const T* x, T* y, NN_POOL_PARAMS)                              \
+    extern "C" __global__ void nn_avgpool_forward_##S(const NN_P_##S* x, NN_P_##S* y, NN_POOL_PARAMS)                \
     {                                                                                                                 \
-        nn_avgpool_forward_body<T>(x, y, NN_POOL_ARGS);                                                               \
+        nn_avgpool_forward_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)y, NN_POOL_ARGS);                            \
     }                                                                                                                 \
-    extern "C" __global__ void nn_avgpool_backward_##S(const T* dy, T* dx, NN_POOL_PARAMS)                           \
+    extern "C" __global__ void nn_avgpool_backward_##S(const NN_P_##S* dy, NN_P_##S* dx, NN_POOL_PARAMS)             \
     {                                                                                                                 \
-        nn_avgpool_backward_body<T>(dy, dx, NN_POOL_ARGS);                                                            \
+        nn_avgpool_backward_body<NN_E_##S>((const NN_E_##S*)dy, (NN_E_##S*)dx, NN_POOL_ARGS);                         \
     }                                                                                                                 \
-    extern "C" __global__ void nn_adaptive_avgpool_forward_##S(const T* x, T* y, int planes, int H, int W, int OH,   \
-        int OW)                                                                                                       \
+    extern "C" __global__ void nn_adaptive_avgpool_forward_##S(const NN_P_##S* x, NN_P_##S* y, int planes, int H,    \
+        int W, int OH, int OW)                                                                                        \
     {                                                                                                                 \
-        nn_adaptive_forward_body<T>(x, y, planes, H, W, OH, OW);                                                      \
+        nn_adaptive_forward_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)y, planes, H, W, OH, OW);                   \
     }                                                                                                                 \
-    extern "C" __global__ void nn_adaptive_avgpool_backward_##S(const T* dy, T* dx, int planes, int H, int W, int OH, \
-        int OW)                                                                                                       \
+    extern "C" __global__ void nn_adaptive_avgpool_backward_##S(const NN_P_##S* dy, NN_P_##S* dx, int planes, int H, \
+        int W, int OH, int OW)                                                                                        \
     {                                                                                                                 \
-        nn_adaptive_backward_body<T>(dy, dx, planes, H, W, OH, OW);                                                   \
+        nn_adaptive_backward_body<NN_E_##S>((const NN_E_##S*)dy, (NN_E_##S*)dx, planes, H, W, OH, OW);                \
     }
 
-NN_POOL_KERNELS(float, f32)
-NN_POOL_KERNELS(double, f64)
+// F16 / BF16: windows read as float, sums in float, each output rounded once (as the CPU's f32 kernels on
+// widened tensors).
+NN_POOL_KERNELS(f32)
+NN_POOL_KERNELS(f64)
+NN_POOL_KERNELS(f16)
+NN_POOL_KERNELS(bf16)
 
 // The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
 // list against the compiled PTX):
 // kernels: nn_maxpool_forward_f32 nn_maxpool_backward_f32 nn_avgpool_forward_f32 nn_avgpool_backward_f32
 // kernels: nn_adaptive_avgpool_forward_f32 nn_adaptive_avgpool_backward_f32 nn_maxpool_forward_f64
 // kernels: nn_maxpool_backward_f64 nn_avgpool_forward_f64 nn_avgpool_backward_f64
-// kernels: nn_adaptive_avgpool_forward_f64 nn_adaptive_avgpool_backward_f64
+// kernels: nn_adaptive_avgpool_forward_f64 nn_adaptive_avgpool_backward_f64 nn_maxpool_forward_f16
+// kernels: nn_maxpool_backward_f16 nn_avgpool_forward_f16 nn_avgpool_backward_f16
+// kernels: nn_adaptive_avgpool_forward_f16 nn_adaptive_avgpool_backward_f16 nn_maxpool_forward_bf16
+// kernels: nn_maxpool_backward_bf16 nn_avgpool_forward_bf16 nn_avgpool_backward_bf16
+// kernels: nn_adaptive_avgpool_forward_bf16 nn_adaptive_avgpool_backward_bf16

@@ -68,41 +68,43 @@ NN_DEV void nn_copy_channels_body(const T* src, T* dst, int n, i64 block, i64 sr
 // host zeroes nothing. OH = ceil(H / stride), OW = ceil(W / stride) and OC >= padBefore + C, checked
 // by the host. 2-D grid-stride: y over planes (N * OC forward, N * C backward), x over the plane.
 
-template <typename T>
-NN_DEV void nn_pad_shortcut_forward_body(const T* x, T* y, int n, int c, int h, int w, int oc, int oh, int ow, int stride,
+template <typename E>
+NN_DEV void nn_pad_shortcut_forward_body(const E* x, E* y, int n, int c, int h, int w, int oc, int oh, int ow, int stride,
     int pad_before)
 {
+    typedef nn_c<E> T;
     i64 planes = (i64)n * oc;
     int ohw = oh * ow;
     for (i64 p = blockIdx.y; p < planes; p += gridDim.y)
     {
         int ni = (int)(p / oc), ci = (int)(p % oc) - pad_before;
-        T* yp = y + p * ohw;
-        const T* xp = x + ((i64)ni * c + ci) * h * w;
+        E* yp = y + p * ohw;
+        const E* xp = x + ((i64)ni * c + ci) * h * w;
         bool inside = ci >= 0 && ci < c;
         for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < ohw; e += gridDim.x * blockDim.x)
         {
             int i = e / ow, j = e - i * ow;
-            yp[e] = inside ? xp[(i64)i * stride * w + (i64)j * stride] : (T)0;
+            nn_st(yp, e, inside ? nn_ld(xp, (i64)i * stride * w + (i64)j * stride) : (T)0);
         }
     }
 }
 
-template <typename T>
-NN_DEV void nn_pad_shortcut_backward_body(const T* dy, T* dx, int n, int c, int h, int w, int oc, int oh, int ow, int stride,
+template <typename E>
+NN_DEV void nn_pad_shortcut_backward_body(const E* dy, E* dx, int n, int c, int h, int w, int oc, int oh, int ow, int stride,
     int pad_before)
 {
+    typedef nn_c<E> T;
     i64 planes = (i64)n * c;
     int hw = h * w;
     for (i64 p = blockIdx.y; p < planes; p += gridDim.y)
     {
         int ni = (int)(p / c), ci = (int)(p % c);
-        T* dxp = dx + p * hw;
-        const T* dyp = dy + ((i64)ni * oc + pad_before + ci) * oh * ow;
+        E* dxp = dx + p * hw;
+        const E* dyp = dy + ((i64)ni * oc + pad_before + ci) * oh * ow;
         for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < hw; e += gridDim.x * blockDim.x)
         {
             int i = e / w, j = e - i * w;
-            dxp[e] = (i % stride == 0 && j % stride == 0) ? dyp[(i / stride) * ow + j / stride] : (T)0;
+            nn_st(dxp, e, (i % stride == 0 && j % stride == 0) ? nn_ld(dyp, (i / stride) * ow + j / stride) : (T)0);
         }
     }
 }
@@ -121,24 +123,26 @@ NN_DEV u64 nn_splitmix64(u64 state)
     return z ^ (z >> 31);
 }
 
-template <typename T>
-NN_DEV void nn_dropout_forward_body(const T* x, T* y, u8* mask, i64 n, double p, u64 seed)
+template <typename E>
+NN_DEV void nn_dropout_forward_body(const E* x, E* y, u8* mask, i64 n, double p, u64 seed)
 {
+    typedef nn_c<E> T;
     u64 threshold = (u64)(p * 18446744073709551616.0);
     T scale = (T)(1.0 / (1.0 - p));
     NN_FOR(i, n)
     {
         bool keep = nn_splitmix64(seed + (u64)i * 0x9E3779B97F4A7C15ull) >= threshold;
         mask[i] = keep ? 1 : 0;
-        y[i] = keep ? nn_mul(x[i], scale) : (T)0;
+        nn_st(y, i, keep ? nn_mul(nn_ld(x, i), scale) : (T)0);
     }
 }
 
-template <typename T>
-NN_DEV void nn_dropout_backward_body(const T* dy, const u8* mask, T* dx, i64 n, double p)
+template <typename E>
+NN_DEV void nn_dropout_backward_body(const E* dy, const u8* mask, E* dx, i64 n, double p)
 {
+    typedef nn_c<E> T;
     T scale = (T)(1.0 / (1.0 - p));
-    NN_FOR(i, n) dx[i] = mask[i] != 0 ? nn_mul(dy[i], scale) : (T)0;
+    NN_FOR(i, n) nn_st(dx, i, mask[i] != 0 ? nn_mul(nn_ld(dy, i), scale) : (T)0);
 }
 
 // ---- batch norm backward, inference mode --------------------------------------------------------------
@@ -149,11 +153,15 @@ NN_DEV void nn_dropout_backward_body(const T* dy, const u8* mask, T* dx, i64 n, 
 // plane in T, then planes in double), so dgamma and dbeta agree to a few ulps; dx is bit-identical.
 // One block per channel (grid-stride over channels), blockDim a multiple of 32, at most 1024 (256
 // suggested); the block walks the channel's N * HW elements flat, reading each once, so dx may alias dy.
+// F16 / BF16 data (x, dy, dx) go with F32 parameters and statistics (gamma, dgamma, dbeta, runningMean,
+// runningVar: float*), as cuDNN's batch norm takes them; everything is computed in float as the f32
+// kernel does, and each dx is rounded once.
 
-template <typename T>
-NN_DEV void nn_bn_backward_inference_body(const T* x, const T* dy, T* dx, const T* gamma, T* dgamma, T* dbeta,
-    const T* running_mean, const T* running_var, int n, int c, int hw, double epsilon)
+template <typename E>
+NN_DEV void nn_bn_backward_inference_body(const E* x, const E* dy, E* dx, const nn_c<E>* gamma, nn_c<E>* dgamma,
+    nn_c<E>* dbeta, const nn_c<E>* running_mean, const nn_c<E>* running_var, int n, int c, int hw, double epsilon)
 {
+    typedef nn_c<E> T;
     i64 total = (i64)n * hw;
     int hws = hw > 0 ? hw : 1;
     int step_n = (int)blockDim.x / hws, step_j = (int)blockDim.x % hws;
@@ -169,11 +177,11 @@ NN_DEV void nn_bn_backward_inference_body(const T* x, const T* dy, T* dx, const 
         for (i64 i = threadIdx.x; i < total; i += blockDim.x)
         {
             i64 off = (ni * c + ch) * hw + j;
-            T g = dy[off];
-            T centred = x[off] - mean;
+            T g = nn_ld(dy, off);
+            T centred = nn_ld(x, off) - mean;
             sum_dy += (double)g;
             sum_dy_centred += (double)g * (double)centred;
-            dx[off] = nn_mul(g, a);
+            nn_st(dx, off, nn_mul(g, a));
             j += step_j;
             ni += step_n;
             if (j >= hw) { j -= hw; ni++; }
@@ -188,45 +196,53 @@ NN_DEV void nn_bn_backward_inference_body(const T* x, const T* dy, T* dx, const 
     }
 }
 
-#define NN_STRUCTURE_KERNELS(T, S)                                                                                    \
-    extern "C" __global__ void nn_copy_into_channels_##S(const T* src, T* dst, int N, int Cs, int C, int HW,         \
-        int offset)                                                                                                   \
+// Channel copies move elements unchanged (F16 / BF16 bits included); the other kernels load, compute and
+// store through nn_ld / nn_st (F16 / BF16: float arithmetic, one rounding per output).
+#define NN_STRUCTURE_KERNELS(S)                                                                                       \
+    extern "C" __global__ void nn_copy_into_channels_##S(const NN_P_##S* src, NN_P_##S* dst, int N, int Cs, int C,   \
+        int HW, int offset)                                                                                           \
     {                                                                                                                 \
-        nn_copy_channels_body<T>(src, dst, N, (i64)Cs * HW, (i64)Cs * HW, 0, (i64)C * HW, (i64)offset * HW);          \
+        nn_copy_channels_body<NN_P_##S>(src, dst, N, (i64)Cs * HW, (i64)Cs * HW, 0, (i64)C * HW, (i64)offset * HW);   \
     }                                                                                                                 \
-    extern "C" __global__ void nn_copy_from_channels_##S(const T* src, T* dst, int N, int C, int Cd, int HW,         \
-        int offset)                                                                                                   \
+    extern "C" __global__ void nn_copy_from_channels_##S(const NN_P_##S* src, NN_P_##S* dst, int N, int C, int Cd,   \
+        int HW, int offset)                                                                                           \
     {                                                                                                                 \
-        nn_copy_channels_body<T>(src, dst, N, (i64)Cd * HW, (i64)C * HW, (i64)offset * HW, (i64)Cd * HW, 0);          \
+        nn_copy_channels_body<NN_P_##S>(src, dst, N, (i64)Cd * HW, (i64)C * HW, (i64)offset * HW, (i64)Cd * HW, 0);   \
     }                                                                                                                 \
-    extern "C" __global__ void nn_pad_shortcut_forward_##S(const T* x, T* y, int N, int C, int H, int W, int OC,     \
-        int OH, int OW, int stride, int padBefore)                                                                    \
+    extern "C" __global__ void nn_pad_shortcut_forward_##S(const NN_P_##S* x, NN_P_##S* y, int N, int C, int H,      \
+        int W, int OC, int OH, int OW, int stride, int padBefore)                                                     \
     {                                                                                                                 \
-        nn_pad_shortcut_forward_body<T>(x, y, N, C, H, W, OC, OH, OW, stride, padBefore);                             \
+        nn_pad_shortcut_forward_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)y, N, C, H, W, OC, OH, OW, stride,      \
+            padBefore);                                                                                               \
     }                                                                                                                 \
-    extern "C" __global__ void nn_pad_shortcut_backward_##S(const T* dy, T* dx, int N, int C, int H, int W, int OC,  \
-        int OH, int OW, int stride, int padBefore)                                                                    \
+    extern "C" __global__ void nn_pad_shortcut_backward_##S(const NN_P_##S* dy, NN_P_##S* dx, int N, int C, int H,   \
+        int W, int OC, int OH, int OW, int stride, int padBefore)                                                     \
     {                                                                                                                 \
-        nn_pad_shortcut_backward_body<T>(dy, dx, N, C, H, W, OC, OH, OW, stride, padBefore);                          \
+        nn_pad_shortcut_backward_body<NN_E_##S>((const NN_E_##S*)dy, (NN_E_##S*)dx, N, C, H, W, OC, OH, OW, stride,   \
+            padBefore);                                                                                               \
     }                                                                                                                 \
-    extern "C" __global__ void nn_dropout_forward_##S(const T* x, T* y, unsigned char* mask, long long n, double p,   \
-        unsigned long long seed)                                                                                      \
+    extern "C" __global__ void nn_dropout_forward_##S(const NN_P_##S* x, NN_P_##S* y, unsigned char* mask,            \
+        long long n, double p, unsigned long long seed)                                                               \
     {                                                                                                                 \
-        nn_dropout_forward_body<T>(x, y, mask, n, p, seed);                                                           \
+        nn_dropout_forward_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)y, mask, n, p, seed);                        \
     }                                                                                                                 \
-    extern "C" __global__ void nn_dropout_backward_##S(const T* dy, const unsigned char* mask, T* dx, long long n,    \
-        double p)                                                                                                     \
+    extern "C" __global__ void nn_dropout_backward_##S(const NN_P_##S* dy, const unsigned char* mask, NN_P_##S* dx,  \
+        long long n, double p)                                                                                        \
     {                                                                                                                 \
-        nn_dropout_backward_body<T>(dy, mask, dx, n, p);                                                              \
+        nn_dropout_backward_body<NN_E_##S>((const NN_E_##S*)dy, mask, (NN_E_##S*)dx, n, p);                           \
     }                                                                                                                 \
-    extern "C" __global__ void nn_batchnorm_backward_inference_##S(const T* x, const T* dy, T* dx, const T* gamma,   \
-        T* dgamma, T* dbeta, const T* runningMean, const T* runningVar, int N, int C, int HW, double epsilon)         \
+    extern "C" __global__ void nn_batchnorm_backward_inference_##S(const NN_P_##S* x, const NN_P_##S* dy,            \
+        NN_P_##S* dx, const NN_C_##S* gamma, NN_C_##S* dgamma, NN_C_##S* dbeta, const NN_C_##S* runningMean,          \
+        const NN_C_##S* runningVar, int N, int C, int HW, double epsilon)                                             \
     {                                                                                                                 \
-        nn_bn_backward_inference_body<T>(x, dy, dx, gamma, dgamma, dbeta, runningMean, runningVar, N, C, HW, epsilon); \
+        nn_bn_backward_inference_body<NN_E_##S>((const NN_E_##S*)x, (const NN_E_##S*)dy, (NN_E_##S*)dx, gamma,        \
+            dgamma, dbeta, runningMean, runningVar, N, C, HW, epsilon);                                               \
     }
 
-NN_STRUCTURE_KERNELS(float, f32)
-NN_STRUCTURE_KERNELS(double, f64)
+NN_STRUCTURE_KERNELS(f32)
+NN_STRUCTURE_KERNELS(f64)
+NN_STRUCTURE_KERNELS(f16)
+NN_STRUCTURE_KERNELS(bf16)
 
 // The kernels this file defines, for README.md and runtime/scripts/check-kernels.sh (which checks this
 // list against the compiled PTX):
@@ -234,4 +250,9 @@ NN_STRUCTURE_KERNELS(double, f64)
 // kernels: nn_pad_shortcut_backward_f32 nn_dropout_forward_f32 nn_dropout_backward_f32
 // kernels: nn_batchnorm_backward_inference_f32 nn_copy_into_channels_f64 nn_copy_from_channels_f64
 // kernels: nn_pad_shortcut_forward_f64 nn_pad_shortcut_backward_f64 nn_dropout_forward_f64
-// kernels: nn_dropout_backward_f64 nn_batchnorm_backward_inference_f64
+// kernels: nn_dropout_backward_f64 nn_batchnorm_backward_inference_f64 nn_copy_into_channels_f16
+// kernels: nn_copy_from_channels_f16 nn_pad_shortcut_forward_f16 nn_pad_shortcut_backward_f16
+// kernels: nn_dropout_forward_f16 nn_dropout_backward_f16 nn_batchnorm_backward_inference_f16
+// kernels: nn_copy_into_channels_bf16 nn_copy_from_channels_bf16 nn_pad_shortcut_forward_bf16
+// kernels: nn_pad_shortcut_backward_bf16 nn_dropout_forward_bf16 nn_dropout_backward_bf16
+// kernels: nn_batchnorm_backward_inference_bf16

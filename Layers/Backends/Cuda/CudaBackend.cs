@@ -8,7 +8,8 @@ namespace NativeNets.Backends;
 /// The CUDA backend: every op is a thin call into cuBLAS, cuDNN or one of the project's NVRTC kernels
 /// (runtime/kernels/*.cu), queued on one explicit stream per device, as llm.c does. Host copies wait for the stream;
 /// everything else is asynchronous until <see cref="Synchronize"/> or a result is read back. One file per kernel
-/// family, mirroring the CPU backend. F32 and F64 now; F16/BF16 compute arrives with mixed precision.
+/// family, mirroring the CPU backend. F32 and F64; F16 and BF16 with F32 compute and one rounding per output
+/// (CudaReducedPrecision.cs), as the CPU backend does them.
 /// </summary>
 public sealed unsafe partial class CudaBackend : Backend, IDisposable
 {
@@ -250,12 +251,15 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
     }
 
     private static NotSupportedException Unsupported(string op, Tensor t) =>
-        new($"{op}: dtype {t.DType.Name()} is not supported by the CUDA backend yet (F32 and F64 are)");
+        new($"{op}: dtype {t.DType.Name()} is not supported by the CUDA backend (F32, F64, F16 and BF16 are)");
 
+    /// <summary>The kernel suffix of a floating tensor: f32, f64, or f16 / bf16 (float arithmetic, one rounding per output).</summary>
     private static string Suffix(string op, Tensor t) => t.DType switch
     {
         DType.F32 => "f32",
         DType.F64 => "f64",
+        DType.F16 => "f16",
+        DType.BF16 => "bf16",
         _ => throw Unsupported(op, t),
     };
 

@@ -5,6 +5,8 @@ namespace NativeNets.Backends;
 
 // Convolutions through cuDNN's legacy API: descriptors and algorithms are made once per shape (a "plan") and kept; the
 // algorithms are chosen by cudnnFind*Ex, which times them on this GPU, and their workspace comes from the stream-ordered pool.
+// F16 / BF16: HALF / BFLOAT16 tensor and filter descriptors with FLOAT compute (cuDNN's pseudo-half configuration:
+// F32 accumulation, each output rounded once), tensor-core math allowed, float alpha / beta; plans are keyed by dtype.
 public sealed unsafe partial class CudaBackend
 {
     /// <summary>The most workspace an algorithm may take (PyTorch lets cuDNN take what it likes; 1 GiB covers every layer of the lecture's nets).</summary>
@@ -37,8 +39,14 @@ public sealed unsafe partial class CudaBackend
     {
         DType.F32 => cudnnDataType_t.CUDNN_DATA_FLOAT,
         DType.F64 => cudnnDataType_t.CUDNN_DATA_DOUBLE,
+        DType.F16 => cudnnDataType_t.CUDNN_DATA_HALF,
+        DType.BF16 => cudnnDataType_t.CUDNN_DATA_BFLOAT16,
         _ => throw Unsupported(op, t),
     };
+
+    /// <summary>The arithmetic of a convolution on <paramref name="data"/>: FLOAT for HALF / BFLOAT16 data, the data type otherwise.</summary>
+    private static cudnnDataType_t ComputeType(cudnnDataType_t data) =>
+        data is cudnnDataType_t.CUDNN_DATA_HALF or cudnnDataType_t.CUDNN_DATA_BFLOAT16 ? cudnnDataType_t.CUDNN_DATA_FLOAT : data;
 
     /// <summary>A packed NCHW tensor descriptor (a rank-2 [N, C] tensor is [N, C, 1, 1]).</summary>
     private static nint TensorDescriptor(cudnnDataType_t type, int n, int c, int h, int w)
@@ -79,7 +87,7 @@ public sealed unsafe partial class CudaBackend
         plan.W = wd;
         Cudnn.Check(Cudnn.cudnnCreateConvolutionDescriptor(&cd));
         Cudnn.Check(Cudnn.cudnnSetConvolution2dDescriptor(cd, g.PadH, g.PadW, g.StrideH, g.StrideW, g.DilationH, g.DilationW,
-            cudnnConvolutionMode_t.CUDNN_CROSS_CORRELATION, type));
+            cudnnConvolutionMode_t.CUDNN_CROSS_CORRELATION, ComputeType(type)));
         Cudnn.Check(Cudnn.cudnnSetConvolutionGroupCount(cd, g.Groups));
         plan.Conv = cd;
         Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(cd, MathType(x.DType)));
@@ -87,13 +95,19 @@ public sealed unsafe partial class CudaBackend
         return plan;
     }
 
-    /// <summary>FMA only unless TF32 is allowed: cuDNN's default math would use TF32 tensor cores for F32 on Ampere and later.</summary>
+    /// <summary>
+    /// FMA only for F32 / F64 unless TF32 is allowed: cuDNN's default math would use TF32 tensor cores for F32 on Ampere and
+    /// later. F16 / BF16 data use tensor cores (their products are exact in the F32 accumulator).
+    /// </summary>
     private cudnnMathType_t MathType(DType dtype) =>
-        dtype == DType.F32 && AllowTf32 ? cudnnMathType_t.CUDNN_DEFAULT_MATH : cudnnMathType_t.CUDNN_FMA_MATH;
+        IsReduced(dtype) ? cudnnMathType_t.CUDNN_TENSOR_OP_MATH
+        : dtype == DType.F32 && AllowTf32 ? cudnnMathType_t.CUDNN_DEFAULT_MATH : cudnnMathType_t.CUDNN_FMA_MATH;
 
+    /// <summary>Whether Find's result may be used: it ran, fits the workspace limit, and uses tensor cores only where the dtype allows them (F16 / BF16 always, F32 with TF32 allowed).</summary>
     private bool Acceptable(cudnnStatus_t status, nuint memory, cudnnMathType_t math, DType dtype) =>
         status == cudnnStatus_t.CUDNN_STATUS_SUCCESS && (long)memory <= ConvolutionWorkspaceLimit
-        && (math != cudnnMathType_t.CUDNN_TENSOR_OP_MATH && math != cudnnMathType_t.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION || dtype == DType.F32 && AllowTf32);
+        && (IsReduced(dtype) || math != cudnnMathType_t.CUDNN_TENSOR_OP_MATH && math != cudnnMathType_t.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+            || dtype == DType.F32 && AllowTf32);
 
     private void ClearConvolutionPlans()
     {
@@ -122,6 +136,7 @@ public sealed unsafe partial class CudaBackend
     public override void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry geometry)
     {
         const string op = nameof(ConvForward);
+        var reduced = ReducedType(op, new("x", x), new("w", w), new("bias", bias), new("y", y));
         Check.OnDevice(op, Device, x, w, bias, y);
         MakeCurrent();
         var plan = Plan(op, x, w, geometry);
@@ -140,12 +155,24 @@ public sealed unsafe partial class CudaBackend
         }
         var (algo, bytes, math) = plan.Forward.Value;
         Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, math));
+        // F16 / BF16 with a bias: y starts as the bias broadcast over each plane (exact: 0 + bias), and the convolution
+        // adds itself with beta = 1, in float, so each output is rounded once, as the CPU's F32 convolution plus bias.
+        var biasFirst = bias is not null && reduced is not null;
+        if (biasFirst)
+        {
+            Check.Shape(op, "bias", bias!, w[0]);
+            Fill(y, 0);
+            int n = y[0], c = y[1], hw = y[2] * y[3];
+            var args = new KernelArgs().Ptr(y.Pointer).Ptr(bias!.Pointer).I32(n).I32(c).I32(hw);
+            _kernels.Launch(Elementwise, $"nn_add_channel_bias_{Suffix(op, y)}", (uint)Math.Min((hw + 255) / 256, 65535),
+                (uint)Math.Min((long)n * c, 65535), Threads, 0, ref args);
+        }
         using (var workspace = new ScratchBuffer(this, (long)bytes))
         {
-            new Scalars(x.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionForward(_cudnn, (void*)a, plan.X, x.Pointer, plan.W, w.Pointer,
+            new Scalars(x.DType, 1, biasFirst ? 1 : 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionForward(_cudnn, (void*)a, plan.X, x.Pointer, plan.W, w.Pointer,
                 plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.Y, y.Pointer)));
         }
-        if (bias is not null)
+        if (bias is not null && !biasFirst)
         {
             Check.Shape(op, "bias", bias, w[0]);
             new Scalars(x.DType, 1, 1).Use((a, b) => Cudnn.Check(Cudnn.cudnnAddTensor(_cudnn, (void*)a, plan.Bias, bias.Pointer, (void*)b, plan.Y, y.Pointer)));
@@ -155,6 +182,7 @@ public sealed unsafe partial class CudaBackend
     public override void ConvBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry geometry)
     {
         const string op = nameof(ConvBackwardData);
+        ReducedType(op, new("dy", dy), new("w", w), new("dx", dx));
         Check.OnDevice(op, Device, dy, w, dx);
         MakeCurrent();
         var plan = Plan(op, dx, w, geometry);
@@ -181,6 +209,7 @@ public sealed unsafe partial class CudaBackend
     public override void ConvBackwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry geometry, double beta)
     {
         const string op = nameof(ConvBackwardFilter);
+        ReducedType(op, new("x", x), new("dy", dy), new("dw", dw));
         Check.OnDevice(op, Device, x, dy, dw);
         MakeCurrent();
         var plan = Plan(op, x, dw, geometry);
@@ -209,10 +238,18 @@ public sealed unsafe partial class CudaBackend
     public override void ConvBackwardBias(Tensor dy, Tensor db, double beta)
     {
         const string op = nameof(ConvBackwardBias);
+        var reduced = ReducedType(op, new("dy", dy), new("db", db));
         Check.OnDevice(op, Device, dy, db);
         MakeCurrent();
         var (n, c, h, w) = Nchw(op, "dy", dy);
         Check.Shape(op, "db", db, c);
+        if (reduced is not null)
+        {
+            // F16 / BF16: db = beta db + sum, the sum in double, the rest in float, rounded once (nn_channel_sum).
+            var args = new KernelArgs().Ptr(dy.Pointer).Ptr(db.Pointer).I32(n).I32(c).I32(h * w).F32((float)beta);
+            _kernels.Launch(Reductions, $"nn_channel_sum_{Suffix(op, dy)}", (uint)Math.Min(c, 65535), 1, Threads, 0, ref args);
+            return;
+        }
         var type = CudnnType(op, dy);
         var dyDesc = TensorDescriptor(type, n, c, h, w);
         var dbDesc = TensorDescriptor(type, 1, c, 1, 1);

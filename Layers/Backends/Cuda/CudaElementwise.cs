@@ -41,7 +41,7 @@ public sealed unsafe partial class CudaBackend
         LaunchElementwise(Elementwise, $"nn_fill_{ShortName(x.DType)}", x.Count, ref args);
     }
 
-    /// <summary>A scalar in the kernel's own type T (f32 or f64).</summary>
+    /// <summary>A scalar in the kernel's arithmetic type: f64 for F64 tensors, f32 otherwise (F16 / BF16 kernels compute in float).</summary>
     private static KernelArgs Scalar(KernelArgs args, Tensor like, double value) =>
         like.DType == DType.F64 ? args.F64(value) : args.F32((float)value);
 
@@ -56,6 +56,7 @@ public sealed unsafe partial class CudaBackend
     public override void Axpy(double alpha, Tensor x, Tensor y)
     {
         const string op = nameof(Axpy);
+        ReducedType(op, new("x", x), new("y", y));
         Check.OnDevice(op, Device, x, y);
         Check.SameDType(op, x, y);
         Check.SameCount(op, x, y);
@@ -66,10 +67,12 @@ public sealed unsafe partial class CudaBackend
     public override void ScaleShift(Tensor source, Tensor destination, double scale, double shift)
     {
         const string op = nameof(ScaleShift);
+        // F16 / BF16: from U8 or from the same dtype (the CPU widens both and runs its F32 path), rounded once.
+        ReducedType(op, new("source", source), new("destination", destination));
         Check.OnDevice(op, Device, source, destination);
         Check.SameCount(op, source, destination);
-        Check.DType(op, "destination", destination, DType.F32, DType.F64);
-        Check.DType(op, "source", source, DType.U8, DType.F32, DType.F64);
+        Check.DType(op, "destination", destination, DType.F32, DType.F64, DType.F16, DType.BF16);
+        Check.DType(op, "source", source, DType.U8, DType.F32, DType.F64, DType.F16, DType.BF16);
         var args = new KernelArgs().Ptr(source.Pointer).Ptr(destination.Pointer).I64(source.Count).F64(scale).F64(shift);
         LaunchElementwise(Elementwise, $"nn_scale_shift_{ShortName(source.DType)}_{ShortName(destination.DType)}", source.Count, ref args);
     }
@@ -98,20 +101,41 @@ public sealed unsafe partial class CudaBackend
     public override void AddRowVector(Tensor y, Tensor bias)
     {
         const string op = nameof(AddRowVector);
+        ReducedType(op, new("y", y), new("bias", bias));
         var (rows, cols) = Check.RowVector(op, Device, y, bias);
         var args = new KernelArgs().Ptr(y.Pointer).Ptr(bias.Pointer).I32(rows).I32(cols);
         _kernels.Launch(Elementwise, $"nn_add_row_vector_{Suffix(op, y)}", (uint)Math.Min((cols + 255) / 256, 65535), (uint)Math.Min(rows, 65535), Threads, 0, ref args);
     }
 
-    public override void Relu(Tensor x, Tensor y) => Unary(nameof(Relu), "nn_relu", x, y);
+    public override void Relu(Tensor x, Tensor y)
+    {
+        ReducedType(nameof(Relu), new("x", x), new("y", y));
+        Unary(nameof(Relu), "nn_relu", x, y);
+    }
 
-    public override void Tanh(Tensor x, Tensor y) => Unary(nameof(Tanh), "nn_tanh", x, y);
+    public override void Tanh(Tensor x, Tensor y)
+    {
+        ReducedType(nameof(Tanh), new("x", x), new("y", y));
+        Unary(nameof(Tanh), "nn_tanh", x, y);
+    }
 
-    public override void ReluBackward(Tensor y, Tensor dy, Tensor dx) => Binary(nameof(ReluBackward), "nn_relu_backward", y, dy, dx);
+    public override void ReluBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        ReducedType(nameof(ReluBackward), new("y", y), new("dy", dy), new("dx", dx));
+        Binary(nameof(ReluBackward), "nn_relu_backward", y, dy, dx);
+    }
 
-    public override void TanhBackward(Tensor y, Tensor dy, Tensor dx) => Binary(nameof(TanhBackward), "nn_tanh_backward", y, dy, dx);
+    public override void TanhBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        ReducedType(nameof(TanhBackward), new("y", y), new("dy", dy), new("dx", dx));
+        Binary(nameof(TanhBackward), "nn_tanh_backward", y, dy, dx);
+    }
 
-    public override void Add(Tensor a, Tensor b, Tensor y) => Binary(nameof(Add), "nn_add", a, b, y);
+    public override void Add(Tensor a, Tensor b, Tensor y)
+    {
+        ReducedType(nameof(Add), new("a", a), new("b", b), new("y", y));
+        Binary(nameof(Add), "nn_add", a, b, y);
+    }
 
     private void Unary(string op, string kernel, Tensor x, Tensor y)
     {
@@ -135,13 +159,16 @@ public sealed unsafe partial class CudaBackend
 
     public override void NormalizeImages(Tensor images, Tensor output, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
     {
-        var (n, c, plane) = Check.ImageBatch(nameof(NormalizeImages), Device, images, output, mean.Length, std.Length);
+        // F16 / BF16 outputs: the same float value, rounded once (the CPU normalises into an F32 twin and rounds it back).
+        var (n, c, plane) = IsReduced(output.DType)
+            ? ReducedImageBatch(nameof(NormalizeImages), images, output, mean.Length, std.Length)
+            : Check.ImageBatch(nameof(NormalizeImages), Device, images, output, mean.Length, std.Length);
         MakeCurrent();
         Span<float> stats = stackalloc float[2 * c];
         mean.CopyTo(stats);
         std.CopyTo(stats[c..]);
         using var device = Upload<float>(stats);
         var args = new KernelArgs().Ptr(images.Pointer).Ptr(output.Pointer).I32(n).I32(c).I64(plane).Ptr(device.Pointer).Ptr(device.Pointer + c * sizeof(float));
-        _kernels.Launch(Elementwise, "nn_normalize_images_u8_f32", (uint)Math.Min((plane + 255) / 256, 65535), (uint)Math.Min(n, 65535), Threads, 0, ref args);
+        _kernels.Launch(Elementwise, $"nn_normalize_images_u8_{ShortName(output.DType)}", (uint)Math.Min((plane + 255) / 256, 65535), (uint)Math.Min(n, 65535), Threads, 0, ref args);
     }
 }

@@ -10,6 +10,7 @@ public sealed unsafe partial class CudaBackend
     public override void Gemm(bool transposeA, bool transposeB, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
         const string op = nameof(Gemm);
+        var reduced = ReducedType(op, new("A", a), new("B", b), new("C", c));
         Check.OnDevice(op, Device, a, b, c);
         var (m, n, k) = Check.GemmShapes(op, transposeA, transposeB, a, b, c);
         MakeCurrent();
@@ -22,6 +23,12 @@ public sealed unsafe partial class CudaBackend
         {
             // cuBLAS with k = 0 scales C by beta, as BLAS does; keep that meaning explicit.
             Scale(c, beta);
+            return;
+        }
+        if (reduced is not null)
+        {
+            // F16 / BF16: cublasGemmEx, F32 compute and scalars, C rounded once (as the CPU's F32 GEMM on widened matrices).
+            GemmReduced(transposeA, transposeB, m, n, k, (float)alpha, a, b, (float)beta, c.Pointer, CudaDataType(op, c));
             return;
         }
         switch (c.DType)

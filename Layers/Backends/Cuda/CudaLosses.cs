@@ -15,6 +15,7 @@ public sealed unsafe partial class CudaBackend
 
     private double RowLoss(string op, string kernel, Tensor scores, Tensor labels, Tensor? grad, double? margin, double gradScale)
     {
+        ReducedType(op, new("scores", scores), new("gradient", grad));
         var (n, c) = Check.Loss(op, Device, scores, labels, grad);
         var t = Suffix(op, scores);
         if (n == 0) return 0;

@@ -26,6 +26,7 @@ public sealed unsafe partial class CudaBackend
 
     public override void MaxPoolForward(Tensor x, Tensor y, Pool2dGeometry geometry)
     {
+        ReducedType(nameof(MaxPoolForward), new("x", x), new("y", y));
         Check.OnDevice(nameof(MaxPoolForward), Device, x, y);
         Check.SameDType(nameof(MaxPoolForward), x, y);
         Pool(nameof(MaxPoolForward), "nn_maxpool_forward", x, null, y, x, y, geometry, false);
@@ -33,6 +34,7 @@ public sealed unsafe partial class CudaBackend
 
     public override void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry geometry)
     {
+        ReducedType(nameof(MaxPoolBackward), new("x", x), new("dy", dy), new("dx", dx));
         Check.OnDevice(nameof(MaxPoolBackward), Device, x, dy, dx);
         Check.SameDType(nameof(MaxPoolBackward), x, dy);
         Check.SameDType(nameof(MaxPoolBackward), x, dx);
@@ -42,6 +44,7 @@ public sealed unsafe partial class CudaBackend
 
     public override void AvgPoolForward(Tensor x, Tensor y, Pool2dGeometry geometry)
     {
+        ReducedType(nameof(AvgPoolForward), new("x", x), new("y", y));
         Check.OnDevice(nameof(AvgPoolForward), Device, x, y);
         Check.SameDType(nameof(AvgPoolForward), x, y);
         Pool(nameof(AvgPoolForward), "nn_avgpool_forward", x, null, y, x, y, geometry, false);
@@ -49,6 +52,7 @@ public sealed unsafe partial class CudaBackend
 
     public override void AvgPoolBackward(Tensor dy, Tensor dx, Pool2dGeometry geometry)
     {
+        ReducedType(nameof(AvgPoolBackward), new("dy", dy), new("dx", dx));
         Check.OnDevice(nameof(AvgPoolBackward), Device, dy, dx);
         Check.SameDType(nameof(AvgPoolBackward), dy, dx);
         Pool(nameof(AvgPoolBackward), "nn_avgpool_backward", null, dy, dx, dx, dy, geometry, true);
@@ -56,6 +60,7 @@ public sealed unsafe partial class CudaBackend
 
     private void Adaptive(string op, string kernel, Tensor source, Tensor target, Tensor input, Tensor output, bool overInputs)
     {
+        ReducedType(op, new("input", input), new("output", output));
         Check.OnDevice(op, Device, source, target);
         Check.SameDType(op, source, target);
         Check.Rank(op, "input", input, 4);

@@ -3,7 +3,7 @@ using NativeNets.Tensors;
 namespace NativeNets.Backends;
 
 // Reductions: runtime/kernels/reductions.cu. Whole-tensor sums go through per-block double partials and a one-block
-// finish in a fixed order, so a sum is the same from run to run.
+// finish in a fixed order, so a sum is the same from run to run. F16 / BF16 values are read as float (exact).
 public sealed unsafe partial class CudaBackend
 {
     private const string Reductions = "reductions.cu";
@@ -36,6 +36,7 @@ public sealed unsafe partial class CudaBackend
     public override void SumRows(Tensor x, Tensor sums, double beta)
     {
         const string op = nameof(SumRows);
+        ReducedType(op, new("x", x), new("sums", sums));
         Check.OnDevice(op, Device, x, sums);
         Check.SameDType(op, x, sums);
         var (rows, cols) = x.AsMatrix;

@@ -3,7 +3,8 @@ using NativeNets.Tensors;
 
 namespace NativeNets.Backends;
 
-// Gathers, dropout, channel copies and the padded shortcut: runtime/kernels/structure.cu.
+// Gathers, dropout, channel copies and the padded shortcut: runtime/kernels/structure.cu. Channel copies move F16 / BF16
+// elements unchanged (as the CPU's byte copies); dropout and the shortcut compute in float and round once.
 public sealed unsafe partial class CudaBackend
 {
     private const string Structure = "structure.cu";
@@ -23,6 +24,7 @@ public sealed unsafe partial class CudaBackend
     public override void DropoutForward(Tensor x, Tensor y, Tensor mask, double p, ulong seed)
     {
         const string op = nameof(DropoutForward);
+        ReducedType(op, new("x", x), new("y", y));
         Check.Dropout(op, Device, x, y, mask, p);
         var args = new KernelArgs().Ptr(x.Pointer).Ptr(y.Pointer).Ptr(mask.Pointer).I64(x.Count).F64(p).U64(seed);
         LaunchElementwise(Structure, $"nn_dropout_forward_{Suffix(op, x)}", x.Count, ref args);
@@ -31,6 +33,7 @@ public sealed unsafe partial class CudaBackend
     public override void DropoutBackward(Tensor dy, Tensor mask, Tensor dx, double p)
     {
         const string op = nameof(DropoutBackward);
+        ReducedType(op, new("dy", dy), new("dx", dx));
         Check.Dropout(op, Device, dy, dx, mask);
         var args = new KernelArgs().Ptr(dy.Pointer).Ptr(mask.Pointer).Ptr(dx.Pointer).I64(dy.Count).F64(p);
         LaunchElementwise(Structure, $"nn_dropout_backward_{Suffix(op, dy)}", dy.Count, ref args);
@@ -61,6 +64,7 @@ public sealed unsafe partial class CudaBackend
 
     private void PadShortcut(string op, string kernel, Tensor source, Tensor target, Tensor x, Tensor y, int stride, int padBefore)
     {
+        ReducedType(op, new("x", x), new("y", y));
         var (oh, ow) = Check.PadShortcut(op, Device, x, y, stride, padBefore);
         int n = x[0], c = x[1], h = x[2], w = x[3];
         var forward = kernel.EndsWith("forward", StringComparison.Ordinal);
