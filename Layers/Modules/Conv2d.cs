@@ -35,6 +35,10 @@ public sealed class Conv2d : Layer
         if (bias) Bias = new Parameter(Init.Uniform([outChannels], -bound, bound, rng, dtype, dev), decay: false);
     }
 
+    private long _flops;
+
+    public override long LastForwardFlops => _flops;
+
     public int InChannels { get; }
     public int OutChannels { get; }
     public Conv2dGeometry Geometry { get; }
@@ -54,6 +58,7 @@ public sealed class Conv2d : Layer
         _x = x;
         var (oh, ow) = Geometry.OutputSize(x[2], x[3], Weight.Value[2], Weight.Value[3]);
         var y = Reuse(ref _y, [x[0], OutChannels, oh, ow], x.DType, x.Device);
+        _flops = 2L * x[0] * OutChannels * oh * ow * (InChannels / Geometry.Groups) * Weight.Value[2] * Weight.Value[3];
         x.Backend.ConvForward(x, Weight.Value, Bias?.Value, y, Geometry);
         return y;
     }

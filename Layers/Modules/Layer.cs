@@ -27,6 +27,12 @@ public abstract class Layer : IDisposable
 
     public abstract Tensor Forward(Tensor x);
 
+    /// <summary>
+    /// Floating-point operations (2 per multiply-add) of this layer's own matrix work in its last forward: convolutions
+    /// and fully connected layers; 0 for the rest, which model FLOP utilisation does not count (Diagnostics.Flops).
+    /// </summary>
+    public virtual long LastForwardFlops => 0;
+
     public abstract Tensor? Backward(Tensor dy);
 
     /// <summary>This layer's own parameters, named as in torchvision's state_dict (weight, bias).</summary>

@@ -25,6 +25,10 @@ public sealed class Linear : Layer
         if (bias) Bias = new Parameter(Init.Uniform(new[] { outFeatures }, -bound, bound, rng, dtype, dev), decay: false);
     }
 
+    private long _flops;
+
+    public override long LastForwardFlops => _flops;
+
     public int InFeatures { get; }
     public int OutFeatures { get; }
     public Parameter Weight { get; }
@@ -42,6 +46,7 @@ public sealed class Linear : Layer
         if (features != InFeatures)
             throw new ArgumentException($"Linear({InFeatures}, {OutFeatures}): input {x.ShapeText} has {features} features per item, expected {InFeatures}");
         _x = x;
+        _flops = 2L * n * InFeatures * OutFeatures;
         var y = Reuse(ref _y, [n, OutFeatures], x.DType, x.Device);
         var ops = x.Backend;
         ops.Gemm(false, true, 1, x, Weight.Value, 0, y);

@@ -98,6 +98,10 @@ internal static class BenchCommand
         backend.Synchronize();
         var train = batch * steps / clock.Elapsed.TotalSeconds;
         var peak = (backend as CudaBackend)?.PeakMemoryBytes();
+        var flopsPerImage = Diagnostics.Flops.TrainingPerImage(net, batch);
+        var peakFlops = backend is CudaBackend gpu
+            ? Diagnostics.Flops.GpuPeak(gpu.Info.Name, precision.ComputeDType(), tf32)
+            : Diagnostics.Flops.CpuPeak(CpuBackend.Threads, System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8);
 
         net.Training = false;
         for (var i = 0; i < Math.Max(1, warmup / 2); i++) net.Forward(x);
@@ -110,7 +114,8 @@ internal static class BenchCommand
         {
             ["model"] = name, ["batch"] = batch, ["precision"] = precision.Name(), ["tf32"] = tf32, ["device"] = backend.Name, ["size"] = side,
             ["steps"] = steps, ["train_images_per_second"] = Math.Round(train, 1), ["infer_images_per_second"] = Math.Round(infer, 1),
-            ["peak_gpu_bytes"] = peak, ["mfu"] = null, ["skipped_steps"] = scaler?.SkippedSteps ?? 0,
+            ["peak_gpu_bytes"] = peak, ["mfu"] = peakFlops is { } pf ? Math.Round(train * flopsPerImage / pf, 4) : null,
+            ["train_gflop_per_image"] = Math.Round(flopsPerImage / 1e9, 3), ["peak_tflops"] = peakFlops is { } pt ? Math.Round(pt / 1e12, 1) : null, ["skipped_steps"] = scaler?.SkippedSteps ?? 0,
         };
     }
 }
