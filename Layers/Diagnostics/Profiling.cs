@@ -16,6 +16,21 @@ public static class Profiling
     /// <summary>Whether ranges reach a profiler (NVTX_INJECTION64_PATH set by nsys/ncu, or libnvToolsExt).</summary>
     public static bool Ranges => Nvtx.Enabled;
 
+    [ThreadStatic] private static LayerTimes? _timing;
+
+    /// <summary>
+    /// While set, every child layer's forward and backward run by this thread is timed into it (bench --layer-times).
+    /// Per thread, so that a timed run does not collect the layers of another thread's network.
+    /// </summary>
+    public static LayerTimes? Timing
+    {
+        get => _timing;
+        set => _timing = value;
+    }
+
+    /// <summary>Whether layers report to a profiler or a timer at all: one check on the fast path.</summary>
+    public static bool Active => Nvtx.Enabled || _timing is not null;
+
     /// <summary>The first and last step (counted from 1) to capture, inclusive; null captures nothing.</summary>
     public static (int First, int Last)? CaptureSteps { get; set; }
 

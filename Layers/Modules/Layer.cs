@@ -105,32 +105,41 @@ public abstract class Layer : IDisposable
 
     protected static Tensor ReuseLike(ref Tensor? buffer, Tensor like) => Reuse(ref buffer, like.Dims, like.DType, like.Device);
 
-    /// <summary>Runs a child's forward inside an NVTX range named after it ("conv1.forward"), for Nsight.</summary>
+    /// <summary>
+    /// Runs a child's forward inside an NVTX range named after it ("conv1.forward"), for Nsight, and timed when
+    /// Diagnostics.Profiling.Timing is set.
+    /// </summary>
     protected static Tensor ForwardChild(string name, Layer child, Tensor x)
     {
-        if (!Diagnostics.Profiling.Ranges) return child.Forward(x);
+        if (!Diagnostics.Profiling.Active) return child.Forward(x);
         Diagnostics.Profiling.Push(name + ".forward");
+        var timing = Diagnostics.Profiling.Timing;
+        var start = timing?.Begin(name, x.Backend) ?? 0;
         try
         {
             return child.Forward(x);
         }
         finally
         {
+            timing?.End(start, backward: false, x.Backend);
             Diagnostics.Profiling.Pop();
         }
     }
 
-    /// <summary>Runs a child's backward inside an NVTX range named after it ("conv1.backward").</summary>
+    /// <summary>Runs a child's backward inside an NVTX range named after it ("conv1.backward"), and timed as its forward is.</summary>
     protected static Tensor? BackwardChild(string name, Layer child, Tensor dy)
     {
-        if (!Diagnostics.Profiling.Ranges) return child.Backward(dy);
+        if (!Diagnostics.Profiling.Active) return child.Backward(dy);
         Diagnostics.Profiling.Push(name + ".backward");
+        var timing = Diagnostics.Profiling.Timing;
+        var start = timing?.Begin(name, dy.Backend) ?? 0;
         try
         {
             return child.Backward(dy);
         }
         finally
         {
+            timing?.End(start, backward: true, dy.Backend);
             Diagnostics.Profiling.Pop();
         }
     }

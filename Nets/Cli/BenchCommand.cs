@@ -35,25 +35,32 @@ internal static class BenchCommand
         var device = Common.DeviceOption();
         var json = Common.Json();
         var profile = Common.ProfileSteps();
+        var layerTimes = new Option<int?>("--layer-times")
+        {
+            Description = "Then time every layer, forward and backward, over a few more steps (synchronising around each layer) and print the layers down to this depth (1: conv1, layer1, ...; 2: layer1.0, ...)",
+        };
         var cmd = new Command("bench", "Training and inference images/s of an architecture on synthetic data")
-            { model, batch, precision, steps, warmup, size, classes, tf32, device, json, profile, stem, channels };
+            { model, batch, precision, steps, warmup, size, classes, tf32, device, json, profile, stem, channels, layerTimes };
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
             var dev = Common.ParseDevice(p.GetValue(device)!);
             var result = Run(p.GetValue(model)!, p.GetValue(batch), p.GetValue(steps), p.GetValue(warmup), p.GetValue(size), p.GetValue(classes),
-                dev, p.GetValue(tf32), p.GetValue(stem) == "small", p.GetValue(channels), PrecisionExtensions.Parse(p.GetValue(precision)!));
+                dev, p.GetValue(tf32), p.GetValue(stem) == "small", p.GetValue(channels), PrecisionExtensions.Parse(p.GetValue(precision)!), p.GetValue(layerTimes));
             if (p.GetValue(json)) Console.WriteLine(result.ToJsonString());
             else
+            {
                 Console.WriteLine($"{result["model"]} batch {result["batch"]} {result["precision"]} on {result["device"]}: train {result["train_images_per_second"]} img/s, " +
-                                  $"inference {result["infer_images_per_second"]} img/s, peak {result["peak_gpu_bytes"]} bytes");
+                                  $"inference {result["infer_images_per_second"]} img/s, peak {result["peak_gpu_bytes"]?.ToString() ?? "-"} bytes, mfu {result["mfu"]?.ToString() ?? "-"}");
+                if (result["layer_times"] is JsonArray rows) PrintLayerTimes(rows);
+            }
             return 0;
         }));
         return cmd;
     }
 
     public static JsonObject Run(string name, int batch, int steps, int warmup, int? size, int classes, Device device, bool tf32,
-        bool smallStem = false, int? inChannels = null, Precision precision = Precision.Fp32)
+        bool smallStem = false, int? inChannels = null, Precision precision = Precision.Fp32, int? layerDepth = null)
     {
         var backend = Backend.For(device);
         if (backend is CudaBackend cuda) cuda.AllowTf32 = tf32;
@@ -110,12 +117,51 @@ internal static class BenchCommand
         for (var i = 0; i < steps; i++) net.Forward(x);
         backend.Synchronize();
         var infer = batch * steps / clock.Elapsed.TotalSeconds;
+
+        JsonArray? layerRows = null;
+        if (layerDepth is { } depth)
+        {
+            // Separate steps: the synchronisations around every layer would lower the throughput measured above.
+            net.Training = true;
+            var timedSteps = Math.Clamp(steps, 1, 5);
+            var timing = new Diagnostics.LayerTimes();
+            Diagnostics.Profiling.Timing = timing;
+            try
+            {
+                for (var i = 0; i < timedSteps; i++) Step();
+            }
+            finally
+            {
+                Diagnostics.Profiling.Timing = null;
+            }
+            layerRows = [.. timing.Results.Where(r => r.Depth <= depth).Select(r => (JsonNode)new JsonObject
+            {
+                ["layer"] = r.Path, ["forward_ms"] = Math.Round(1e3 * r.ForwardSeconds / timedSteps, 3),
+                ["backward_ms"] = Math.Round(1e3 * r.BackwardSeconds / timedSteps, 3),
+            })];
+        }
         return new JsonObject
         {
             ["model"] = name, ["batch"] = batch, ["precision"] = precision.Name(), ["tf32"] = tf32, ["device"] = backend.Name, ["size"] = side,
             ["steps"] = steps, ["train_images_per_second"] = Math.Round(train, 1), ["infer_images_per_second"] = Math.Round(infer, 1),
             ["peak_gpu_bytes"] = peak, ["mfu"] = peakFlops is { } pf ? Math.Round(train * flopsPerImage / pf, 4) : null,
             ["train_gflop_per_image"] = Math.Round(flopsPerImage / 1e9, 3), ["peak_tflops"] = peakFlops is { } pt ? Math.Round(pt / 1e12, 1) : null, ["skipped_steps"] = scaler?.SkippedSteps ?? 0,
+            ["layer_times"] = layerRows,
         };
+    }
+
+    /// <summary>The per-layer table: milliseconds per step, forward and backward, and each layer's share of the step.</summary>
+    private static void PrintLayerTimes(JsonArray rows)
+    {
+        var total = rows.Where(r => !r!["layer"]!.GetValue<string>().Contains('.'))
+            .Sum(r => r!["forward_ms"]!.GetValue<double>() + r["backward_ms"]!.GetValue<double>());
+        Console.WriteLine($"{"layer",-28} {"forward ms",11} {"backward ms",12} {"share",7}");
+        foreach (var r in rows)
+        {
+            var (name, f, b) = (r!["layer"]!.GetValue<string>(), r["forward_ms"]!.GetValue<double>(), r["backward_ms"]!.GetValue<double>());
+            var indent = new string(' ', 2 * name.Count(c => c == '.'));
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{indent + name,-28} {f,11:F3} {b,12:F3} {(total > 0 ? (f + b) / total : 0),7:P1}"));
+        }
     }
 }

@@ -144,6 +144,40 @@ public class CliTests : IDisposable
         Assert.Contains("/nonexistent/dir", stderr2);
     }
 
+    [Fact]
+    public void BenchJsonReportsPrecisionFlopsAndLayerTimes()
+    {
+        var (code, stdout, stderr) = Run("bench", "--model", "lenet5", "--batch", "8", "--steps", "2", "--warmup", "1", "--size", "28",
+            "--classes", "10", "--precision", "bf16", "--layer-times", "1", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(Assert.Single(Lines(stdout)));
+        var root = doc.RootElement;
+        Assert.Equal("bf16", root.GetProperty("precision").GetString());
+        Assert.True(root.GetProperty("train_images_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("infer_images_per_second").GetDouble() > 0);
+        // LeNet-5 on 28 px: 3 x 833,040 FLOPs per training image.
+        Assert.Equal(0.002, root.GetProperty("train_gflop_per_image").GetDouble(), 3);
+        Assert.True(root.TryGetProperty("mfu", out _));
+        var layers = root.GetProperty("layer_times").EnumerateArray().Select(l => l.GetProperty("layer").GetString()).ToList();
+        Assert.Equal(["features", "flatten", "classifier"], layers); // depth 1 only
+        Assert.All(root.GetProperty("layer_times").EnumerateArray(), l => Assert.True(l.GetProperty("forward_ms").GetDouble() >= 0));
+    }
+
+    [Fact]
+    public void TrainTakesAPrecisionAndReportsIt()
+    {
+        var (code, stdout, stderr) = Run("train", "--model", "two-layer", "--data", _dir.Path, "--epochs", "2", "--batch", "50",
+            "--precision", "fp16", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(Assert.Single(Lines(stdout)));
+        Assert.Equal("fp16", doc.RootElement.GetProperty("precision").GetString());
+        Assert.True(doc.RootElement.GetProperty("skipped_steps").GetInt64() >= 0);
+        Assert.InRange(doc.RootElement.GetProperty("test_accuracy").GetDouble(), 0.8, 1.0);
+        var (bad, _, error) = Run("train", "--model", "two-layer", "--data", _dir.Path, "--precision", "fp8");
+        Assert.NotEqual(0, bad);
+        Assert.Contains("fp8", error);
+    }
+
     private static string[] Lines(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Runs the command line in this process, capturing its output (callers must be in the console collection).</summary>
