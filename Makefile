@@ -6,7 +6,7 @@ OUT := out
 DATA ?= /usr/share/datasets/fashion-mnist
 TESTS := Tests/bin/$(CONFIG)/net10.0/NativeNets.Tests
 
-.PHONY: build run test bench bundle repro data fixtures pack clean
+.PHONY: build run test bench bench-gpu bundle repro data fixtures pack clean
 
 ## build: compile everything; the command line lands in out/nativenets
 build:
@@ -45,6 +45,10 @@ test:
 bench: build data
 	$(DOTNET) build Bench/NativeNets.Bench.csproj -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	Bench/bin/$(CONFIG)/net10.0/NativeNets.Bench --data "$(DATA)" --results Bench/RESULTS.md
+
+## bench-gpu: NativeNets beside PyTorch on this GPU for every row of issue 5's table, written to Bench/RESULTS.md (ROWS="model:batch:precision ..." for others)
+bench-gpu: build
+	@bash runtime/scripts/bench-gpu.sh
 
 ## repro: train ARCH with its paper's recipe on DATA (make repro ARCH=resnet50 DATA=/imagenet); DRY=1 prints the plan only
 repro: build

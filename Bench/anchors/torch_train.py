@@ -21,14 +21,21 @@ def main():
     ap.add_argument("--warmup", type=int, default=8)
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
+                    help="cpu only to check the script itself (bench-gpu.sh DEVICE=cpu): fp32, no peak memory")
     a = ap.parse_args()
-    if not torch.cuda.is_available():
+    if a.device == "cuda" and not torch.cuda.is_available():
         print("torch_train.py: no CUDA device", file=sys.stderr)
         return 2
+    if a.device == "cpu" and a.precision != "fp32":
+        print("torch_train.py: --device cpu runs fp32 only", file=sys.stderr)
+        return 2
+    cuda = a.device == "cuda"
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-    dev = torch.device("cuda")
+    dev = torch.device(a.device)
     ctor = getattr(torchvision.models, a.model.replace("-", "_"))
     model = ctor(weights=None, num_classes=1000).to(dev).to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
@@ -36,11 +43,11 @@ def main():
     x = torch.randn(a.batch, 3, a.size, a.size, device=dev).to(memory_format=torch.channels_last)
     y = torch.randint(0, 1000, (a.batch,), device=dev)
     dtype = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[a.precision]
-    scaler = torch.cuda.amp.GradScaler(enabled=a.precision == "fp16")
+    scaler = torch.cuda.amp.GradScaler(enabled=cuda and a.precision == "fp16")
 
     def step():
         opt.zero_grad(set_to_none=True)
-        with torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
+        with torch.autocast(a.device, dtype=dtype, enabled=dtype is not None):
             out = model(x)
             if isinstance(out, tuple):
                 out = out[0]
@@ -52,27 +59,28 @@ def main():
     model.train()
     for _ in range(a.warmup):
         step()
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
+    sync()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter()
     for _ in range(a.steps):
         step()
-    torch.cuda.synchronize()
+    sync()
     train = a.batch * a.steps / (time.perf_counter() - t0)
-    peak = torch.cuda.max_memory_allocated()
+    peak = torch.cuda.max_memory_allocated() if cuda else None
 
     model.eval()
-    with torch.no_grad(), torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
+    with torch.no_grad(), torch.autocast(a.device, dtype=dtype, enabled=dtype is not None):
         for _ in range(a.warmup):
             model(x)
-        torch.cuda.synchronize()
+        sync()
         t0 = time.perf_counter()
         for _ in range(a.steps):
             model(x)
-        torch.cuda.synchronize()
+        sync()
     infer = a.batch * a.steps / (time.perf_counter() - t0)
     result = {"model": a.model, "batch": a.batch, "precision": a.precision, "peer": f"pytorch {torch.__version__}",
-              "device": torch.cuda.get_device_name(), "train_images_per_second": round(train, 1),
+              "device": torch.cuda.get_device_name() if cuda else "cpu", "train_images_per_second": round(train, 1),
               "infer_images_per_second": round(infer, 1), "peak_gpu_bytes": peak}
     print(json.dumps(result) if a.json else result)
     return 0
