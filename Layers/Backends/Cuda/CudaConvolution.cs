@@ -7,6 +7,8 @@ namespace NativeNets.Backends;
 // algorithms are chosen by cudnnFind*Ex, which times them on this GPU, and their workspace comes from the stream-ordered pool.
 // F16 / BF16: HALF / BFLOAT16 tensor and filter descriptors with FLOAT compute (cuDNN's pseudo-half configuration:
 // F32 accumulation, each output rounded once), tensor-core math allowed, float alpha / beta; plans are keyed by dtype.
+// Each choice also goes into a ConvolutionAlgorithmCache, saved to the file NATIVENETS_CONV_ALGO_CACHE names (if any) and
+// read by the next run, which then skips Find for that shape: it asks cuDNN only for the stored algorithm's workspace size.
 public sealed unsafe partial class CudaBackend
 {
     /// <summary>The most workspace an algorithm may take (PyTorch lets cuDNN take what it likes; 1 GiB covers every layer of the lecture's nets).</summary>
@@ -16,11 +18,21 @@ public sealed unsafe partial class CudaBackend
 
     private readonly record struct ConvolutionKey(int N, int C, int H, int W, int K, int KH, int KW, Conv2dGeometry Geometry, DType DType, bool Tf32);
 
+    private ConvolutionAlgorithmCache? _algorithmCache;
+
+    /// <summary>The algorithms chosen on this GPU, this run's and (with NATIVENETS_CONV_ALGO_CACHE) earlier runs'; read at the first convolution.</summary>
+    private ConvolutionAlgorithmCache AlgorithmCache =>
+        _algorithmCache ??= ConvolutionAlgorithmCache.FromEnvironment(new(Info.Name, Info.ComputeCapability, (long)Cudnn.cudnnGetVersion()));
+
     /// <summary>The descriptors of one convolution shape, and the algorithm chosen for each direction (found on first use).</summary>
     private sealed class ConvolutionPlan : IDisposable
     {
         public nint X, W, Y, Conv, Bias;
         public int OutH, OutW;
+        public ConvolutionKey Key;
+        public cudnnDataType_t Type;
+        /// <summary>The math type Find runs under (<see cref="MathType"/>); each chosen algorithm brings its own for running.</summary>
+        public cudnnMathType_t Math;
         public (cudnnConvolutionFwdAlgo_t Algo, nuint Workspace, cudnnMathType_t Math)? Forward;
         public (cudnnConvolutionBwdDataAlgo_t Algo, nuint Workspace, cudnnMathType_t Math)? BackwardData;
         public (cudnnConvolutionBwdFilterAlgo_t Algo, nuint Workspace, cudnnMathType_t Math)? BackwardFilter;
@@ -77,7 +89,7 @@ public sealed unsafe partial class CudaBackend
         var key = new ConvolutionKey(x[0], x[1], x[2], x[3], w[0], w[2], w[3], g, x.DType, AllowTf32);
         if (_convolutionPlans.TryGetValue(key, out var plan)) return plan;
         var (oh, ow) = g.OutputSize(x[2], x[3], w[2], w[3]);
-        plan = new ConvolutionPlan { OutH = oh, OutW = ow };
+        plan = new ConvolutionPlan { OutH = oh, OutW = ow, Key = key, Type = type, Math = MathType(x.DType) };
         plan.X = TensorDescriptor(type, x[0], x[1], x[2], x[3]);
         plan.Y = TensorDescriptor(type, x[0], w[0], oh, ow);
         plan.Bias = TensorDescriptor(type, 1, w[0], 1, 1);
@@ -90,9 +102,37 @@ public sealed unsafe partial class CudaBackend
             cudnnConvolutionMode_t.CUDNN_CROSS_CORRELATION, ComputeType(type)));
         Cudnn.Check(Cudnn.cudnnSetConvolutionGroupCount(cd, g.Groups));
         plan.Conv = cd;
-        Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(cd, MathType(x.DType)));
+        Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(cd, plan.Math));
         _convolutionPlans[key] = plan;
         return plan;
+    }
+
+    /// <summary>The cache key of one direction of <paramref name="plan"/> under the current workspace limit.</summary>
+    private ConvolutionAlgorithmKey AlgorithmKey(ConvolutionDirection direction, ConvolutionPlan plan)
+    {
+        var k = plan.Key;
+        return new(direction, plan.Type, ComputeType(plan.Type), plan.Math, k.Tf32, cudnnTensorFormat_t.CUDNN_TENSOR_NCHW,
+            k.N, k.C, k.H, k.W, k.K, k.KH, k.KW, k.Geometry, plan.OutH, plan.OutW, ConvolutionWorkspaceLimit);
+    }
+
+    /// <summary>
+    /// The cached choice for this <paramref name="direction"/> of <paramref name="plan"/>, checked with cuDNN: the descriptor gets the stored math type and cuDNN
+    /// says how much workspace the stored algorithm needs (<paramref name="workspace"/> calls cudnnGet*WorkspaceSize). Null
+    /// on a miss, or (with a note) where cuDNN refuses the stored algorithm or it no longer passes <see cref="Acceptable"/>:
+    /// the caller then searches as if nothing were stored.
+    /// </summary>
+    private (int Algo, nuint Workspace, cudnnMathType_t Math)? StoredAlgorithm(string op, ConvolutionDirection direction, ConvolutionPlan plan,
+        Func<nint, ConvolutionPlan, int, (cudnnStatus_t Status, nuint Bytes)> workspace)
+    {
+        var cache = AlgorithmCache;
+        var key = AlgorithmKey(direction, plan);
+        if (!cache.TryGet(key, out var stored)) return null;
+        var status = Cudnn.cudnnSetConvolutionMathType(plan.Conv, stored.Math);
+        nuint bytes = 0;
+        if (status == cudnnStatus_t.CUDNN_STATUS_SUCCESS) (status, bytes) = workspace(_cudnn, plan, stored.Algo);
+        if (Acceptable(status, bytes, stored.Math, plan.Key.DType)) return (stored.Algo, bytes, stored.Math);
+        cache.Note($"{op}: the cached algorithm {stored.Algo} ({stored.Math}) for {key} is not usable ({status}, {(ulong)bytes:N0} bytes of workspace); searching again");
+        return null;
     }
 
     /// <summary>
@@ -141,16 +181,27 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, x, w, geometry);
         Check.Shape(op, "y", y, x[0], w[0], plan.OutH, plan.OutW);
+        if (plan.Forward is null && StoredAlgorithm(op, ConvolutionDirection.Forward, plan, static (h, p, a) =>
+            {
+                nuint b;
+                var s = Cudnn.cudnnGetConvolutionForwardWorkspaceSize(h, p.X, p.W, p.Conv, p.Y, (cudnnConvolutionFwdAlgo_t)a, &b);
+                return (s, b);
+            }) is { } stored)
+            plan.Forward = ((cudnnConvolutionFwdAlgo_t)stored.Algo, stored.Workspace, stored.Math);
         if (plan.Forward is null)
         {
             using var ws = new ScratchBuffer(this, ConvolutionWorkspaceLimit);
             var perf = stackalloc cudnnConvolutionFwdAlgoPerf_t[16];
             int found;
+            Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, plan.Math));
             Cudnn.Check(Cudnn.cudnnFindConvolutionForwardAlgorithmEx(_cudnn, plan.X, x.Pointer, plan.W, w.Pointer, plan.Conv, plan.Y, y.Pointer,
                 16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
             for (var i = 0; i < found && plan.Forward is null; i++)
                 if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, x.DType))
+                {
                     plan.Forward = (perf[i].algo, perf[i].memory, perf[i].mathType);
+                    AlgorithmCache.Add(AlgorithmKey(ConvolutionDirection.Forward, plan), new((int)perf[i].algo, perf[i].mathType, (long)perf[i].memory, perf[i].time));
+                }
             if (plan.Forward is null) throw new NotSupportedException($"{op}: cuDNN has no algorithm for x {x.ShapeText}, w {w.ShapeText}, {geometry}");
         }
         var (algo, bytes, math) = plan.Forward.Value;
@@ -187,16 +238,27 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, dx, w, geometry);
         Check.Shape(op, "dy", dy, dx[0], w[0], plan.OutH, plan.OutW);
+        if (plan.BackwardData is null && StoredAlgorithm(op, ConvolutionDirection.BackwardData, plan, static (h, p, a) =>
+            {
+                nuint b;
+                var s = Cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, p.W, p.Y, p.Conv, p.X, (cudnnConvolutionBwdDataAlgo_t)a, &b);
+                return (s, b);
+            }) is { } stored)
+            plan.BackwardData = ((cudnnConvolutionBwdDataAlgo_t)stored.Algo, stored.Workspace, stored.Math);
         if (plan.BackwardData is null)
         {
             using var ws = new ScratchBuffer(this, ConvolutionWorkspaceLimit);
             var perf = stackalloc cudnnConvolutionBwdDataAlgoPerf_t[16];
             int found;
+            Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, plan.Math));
             Cudnn.Check(Cudnn.cudnnFindConvolutionBackwardDataAlgorithmEx(_cudnn, plan.W, w.Pointer, plan.Y, dy.Pointer, plan.Conv, plan.X, dx.Pointer,
                 16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
             for (var i = 0; i < found && plan.BackwardData is null; i++)
                 if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, dx.DType))
+                {
                     plan.BackwardData = (perf[i].algo, perf[i].memory, perf[i].mathType);
+                    AlgorithmCache.Add(AlgorithmKey(ConvolutionDirection.BackwardData, plan), new((int)perf[i].algo, perf[i].mathType, (long)perf[i].memory, perf[i].time));
+                }
             if (plan.BackwardData is null) throw new NotSupportedException($"{op}: cuDNN has no algorithm for dx {dx.ShapeText}, w {w.ShapeText}, {geometry}");
         }
         var (algo, bytes, math) = plan.BackwardData.Value;
@@ -214,6 +276,13 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, x, dw, geometry);
         Check.Shape(op, "dy", dy, x[0], dw[0], plan.OutH, plan.OutW);
+        if (plan.BackwardFilter is null && StoredAlgorithm(op, ConvolutionDirection.BackwardFilter, plan, static (h, p, a) =>
+            {
+                nuint b;
+                var s = Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, p.X, p.Y, p.Conv, p.W, (cudnnConvolutionBwdFilterAlgo_t)a, &b);
+                return (s, b);
+            }) is { } stored)
+            plan.BackwardFilter = ((cudnnConvolutionBwdFilterAlgo_t)stored.Algo, stored.Workspace, stored.Math);
         if (plan.BackwardFilter is null)
         {
             // Find overwrites its output: time on a scratch dw, not on the gradient being accumulated.
@@ -221,11 +290,15 @@ public sealed unsafe partial class CudaBackend
             using var scratchDw = new ScratchBuffer(this, dw.Bytes);
             var perf = stackalloc cudnnConvolutionBwdFilterAlgoPerf_t[16];
             int found;
+            Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, plan.Math));
             Cudnn.Check(Cudnn.cudnnFindConvolutionBackwardFilterAlgorithmEx(_cudnn, plan.X, x.Pointer, plan.Y, dy.Pointer, plan.Conv, plan.W, scratchDw.Pointer,
                 16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
             for (var i = 0; i < found && plan.BackwardFilter is null; i++)
                 if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, x.DType))
+                {
                     plan.BackwardFilter = (perf[i].algo, perf[i].memory, perf[i].mathType);
+                    AlgorithmCache.Add(AlgorithmKey(ConvolutionDirection.BackwardFilter, plan), new((int)perf[i].algo, perf[i].mathType, (long)perf[i].memory, perf[i].time));
+                }
             if (plan.BackwardFilter is null) throw new NotSupportedException($"{op}: cuDNN has no algorithm for x {x.ShapeText}, dw {dw.ShapeText}, {geometry}");
         }
         var (algo, bytes, math) = plan.BackwardFilter.Value;
