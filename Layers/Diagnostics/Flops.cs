@@ -8,7 +8,7 @@ namespace NativeNets.Diagnostics;
 /// dense peak of the processor it ran on. A training step is counted as three forwards (the forward, the gradient of
 /// the input and that of the weights), the usual convention; ResNet-50 at 224 px is then 24.6 GFLOP per image.
 /// </summary>
-public static class Flops
+internal static class Flops
 {
     /// <summary>The FLOPs of the last forward of every layer in <paramref name="network"/>.</summary>
     public static long OfLastForward(Layer network) => network.NamedLayers().Sum(l => l.Layer.LastForwardFlops);

@@ -4,7 +4,7 @@ using NativeNets.Backends;
 namespace NativeNets.Diagnostics;
 
 /// <summary>One layer's share of the steps timed by <see cref="LayerTimes"/>: its dotted path and its seconds, inclusive of its children.</summary>
-public readonly record struct LayerTime(string Path, int Depth, double ForwardSeconds, double BackwardSeconds, int ForwardCalls);
+internal readonly record struct LayerTime(string Path, int Depth, double ForwardSeconds, double BackwardSeconds, int ForwardCalls);
 
 /// <summary>
 /// Wall time per layer, forward and backward, for finding the next bottleneck. While <see cref="Profiling.Timing"/> holds
@@ -12,7 +12,7 @@ public readonly record struct LayerTime(string Path, int Depth, double ForwardSe
 /// backend, so the time of a GPU layer is its kernels' time, not their launch; the synchronisations slow the whole step,
 /// which is why throughput is measured without them. Times are inclusive (a block's time holds its convolutions').
 /// </summary>
-public sealed class LayerTimes
+internal sealed class LayerTimes
 {
     private readonly List<string> _stack = [];
     private readonly Dictionary<string, int> _index = [];

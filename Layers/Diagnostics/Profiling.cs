@@ -22,7 +22,7 @@ public static class Profiling
     /// While set, every child layer's forward and backward run by this thread is timed into it (bench --layer-times).
     /// Per thread, so that a timed run does not collect the layers of another thread's network.
     /// </summary>
-    public static LayerTimes? Timing
+    internal static LayerTimes? Timing
     {
         get => _timing;
         set => _timing = value;
@@ -37,7 +37,7 @@ public static class Profiling
     private static bool _capturing;
 
     /// <summary>Parses "A:B" (steps A to B) or "A" (that step only), both counted from 1.</summary>
-    public static (int First, int Last) ParseSteps(string text)
+    internal static (int First, int Last) ParseSteps(string text)
     {
         var parts = text.Split(':');
         if (parts.Length is 1 or 2 && int.TryParse(parts[0], out var first) && first >= 1)

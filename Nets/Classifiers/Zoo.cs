@@ -3,7 +3,7 @@ using NativeNets.Tensors;
 namespace NativeNets.Nets.Classifiers;
 
 /// <summary>The classifiers by name, with the hyperparameters that train them well on Fashion-MNIST.</summary>
-public static class Zoo
+internal static class Zoo
 {
     /// <summary>The lecture's first-half classifiers, trained on flattened pixels.</summary>
     public static readonly IReadOnlyList<string> LinearModels = ["linear-svm", "linear-softmax", "two-layer", "three-layer"];

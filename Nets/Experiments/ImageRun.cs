@@ -10,20 +10,20 @@ using NativeNets.Tensors;
 namespace NativeNets.Nets.Experiments;
 
 /// <summary>Top-1 and top-5 accuracy of a network over an image folder, and what the loader skipped.</summary>
-public sealed record EvalResult(int Images, double Top1, double Top5, double Seconds, BadImageReport? BadImages)
+internal sealed record EvalResult(int Images, double Top1, double Top5, double Seconds, BadImageReport? BadImages)
 {
     public double ImagesPerSecond => Images / Math.Max(Seconds, 1e-9);
 }
 
 /// <summary>One epoch of training on image files: mean loss, training top-1, images/s.</summary>
-public sealed record ImageEpoch(int Epoch, double MeanLoss, double TrainTop1, double LearningRate, int Images, double Seconds, BadImageReport? BadImages);
+internal sealed record ImageEpoch(int Epoch, double MeanLoss, double TrainTop1, double LearningRate, int Images, double Seconds, BadImageReport? BadImages);
 
 /// <summary>
 /// Networks on image files: batches from an <see cref="ImageLoader"/> (U8 NHWC in host memory) are copied to the
 /// device as they are and normalised there (<see cref="Backend.NormalizeImages"/>), so the host does no per-pixel work
 /// beyond decoding and augmenting.
 /// </summary>
-public static class ImageRun
+internal static class ImageRun
 {
     /// <summary>ImageNet's per-channel statistics, which torchvision's weights expect.</summary>
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];

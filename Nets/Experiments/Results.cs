@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace NativeNets.Nets.Experiments;
 
 /// <summary>One measured result; <see cref="ToJson"/> gives the one-line JSON object the command line prints with --json.</summary>
-public abstract record Result(string Model)
+internal abstract record Result(string Model)
 {
     public abstract JsonObject ToJsonObject();
 
@@ -14,7 +14,7 @@ public abstract record Result(string Model)
     protected static double Round(double v, int digits) => Math.Round(v, digits);
 }
 
-public sealed record KnnResult(string Model, int K, string Distance, int TrainCount, int TestCount, double Accuracy,
+internal sealed record KnnResult(string Model, int K, string Distance, int TrainCount, int TestCount, double Accuracy,
     double Seconds, double QueriesPerSecond, string Device) : Result(Model)
 {
     public override JsonObject ToJsonObject() => new()
@@ -31,7 +31,7 @@ public sealed record KnnResult(string Model, int K, string Distance, int TrainCo
     };
 }
 
-public sealed record TrainResult(string Model, int Epochs, int Batch, double LearningRate, double WeightDecay, int TrainCount, int TestCount,
+internal sealed record TrainResult(string Model, int Epochs, int Batch, double LearningRate, double WeightDecay, int TrainCount, int TestCount,
     double TestAccuracy, double FinalLoss, double TrainSeconds, double Seconds, double TrainImagesPerSecond, long Parameters, string Device) : Result(Model)
 {
     /// <summary>fp32, fp16 or bf16.</summary>

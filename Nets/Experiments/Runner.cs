@@ -6,7 +6,7 @@ using NativeNets.Tensors;
 namespace NativeNets.Nets.Experiments;
 
 /// <summary>Runs one classifier on a train/test pair and measures it: what `knn`, `train`, `seed` and the benchmarks share.</summary>
-public static class Runner
+internal static class Runner
 {
     public static KnnResult Knn(LabeledImages train, LabeledImages test, int k, Distance distance, Device device,
         Action<int, int>? progress = null)

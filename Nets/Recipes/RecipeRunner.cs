@@ -159,7 +159,7 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
 }
 
 /// <summary>Error curves as a PNG (ScottPlot), one line per run, as the paper's Figure 2 draws training error against epochs.</summary>
-public static class Curves
+internal static class Curves
 {
     public static void Plot(string path, string title, IEnumerable<(string Label, IReadOnlyList<EpochMetrics> Epochs)> runs)
     {
