@@ -118,6 +118,11 @@ public sealed unsafe partial class CpuBackend
             DirectForward(x, w, b, y, s, g);
             return;
         }
+        if (UseWinograd<T>(s, g))
+        {
+            WinogradForward((float*)x, (float*)w, (float*)b, (float*)y, s, g);
+            return;
+        }
         if (IsFullyConnected(s, g))
         {
             // y [N, O] = x [N, K] W^T
@@ -204,6 +209,11 @@ public sealed unsafe partial class CpuBackend
         if (UseDirect(s, g))
         {
             DirectBackwardData(dy, w, dx, s, g);
+            return;
+        }
+        if (UseWinograd<T>(s, g))
+        {
+            WinogradBackwardData((float*)dy, (float*)w, (float*)dx, s, g);
             return;
         }
         if (IsFullyConnected(s, g))

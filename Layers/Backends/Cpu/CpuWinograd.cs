@@ -1,0 +1,238 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NativeNets.Backends;
+
+// Winograd F(2x2, 3x3) for the 3x3, stride-1 convolutions that make up most of a ResNet (Lavin & Gray 2016): each 2x2
+// block of outputs comes from a 4x4 block of input through 16 products instead of 36, so the GEMM work falls by 2.25x.
+// Per chunk of images: the input tiles are transformed (V = B^T d B) into 16 matrices [C, tiles], the weights once
+// per call (U = G g G^T) into 16 matrices [O, C], 16 GEMMs give M = U V, and the output transform (A^T M A) writes
+// the 2x2 blocks. The backward pass for the data is the same convolution of dy with the weights turned by 180 degrees
+// and their channel axes swapped, padded by 2 - p. F32 only (F64 keeps the exact paths for gradient checks); the
+// transforms round differently from a direct sum, within float32's accuracy (the layer tests hold them to 1e-4).
+public sealed unsafe partial class CpuBackend
+{
+    /// <summary>NATIVENETS_CPU_WINOGRAD=0 turns it off (im2col + GEMM instead), to compare the two.</summary>
+    private static readonly bool WinogradEnabled = Environment.GetEnvironmentVariable("NATIVENETS_CPU_WINOGRAD") != "0";
+
+    /// <summary>Whether a convolution goes through Winograd: F32, 3x3, stride 1, undilated, ungrouped, padding 0..2, enough channels.</summary>
+    private static bool UseWinograd<T>(ConvShape s, Conv2dGeometry g) where T : unmanaged =>
+        WinogradEnabled && typeof(T) == typeof(float) && s is { KH: 3, KW: 3, Groups: 1 } && s.C >= 16 && s.O >= 16 &&
+        g is { StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1 } && g.PadH is >= 0 and <= 2 && g.PadW is >= 0 and <= 2;
+
+    /// <summary>For tests: whether an F32 convolution of this shape runs through Winograd.</summary>
+    internal static bool WinogradApplies(int inChannels, int outChannels, int kernelH, int kernelW, Conv2dGeometry g) =>
+        UseWinograd<float>(new ConvShape(1, inChannels, 8, 8, outChannels, kernelH, kernelW, 8, 8, g.Groups), g);
+
+    /// <summary>Floats of transformed tiles (input and output) a chunk aims at: about the L2 and L3 caches together.</summary>
+    private const long WinogradBudget = 1 << 21;
+    private const int WinogradMinTiles = 256;
+
+    /// <summary>y = conv(x, w) + bias for a 3x3, stride-1 layer, through Winograd F(2x2, 3x3).</summary>
+    private static void WinogradForward(float* x, float* w, float* bias, float* y, ConvShape s, Conv2dGeometry g)
+    {
+        var u = GC.AllocateUninitializedArray<float>(16 * s.O * s.C, pinned: true);
+        fixed (float* up = u)
+        {
+            for (var o = 0; o < s.O; o++)
+                for (var c = 0; c < s.C; c++)
+                    FilterTransform(w + ((long)o * s.C + c) * 9, up, s.O * s.C, o * s.C + c);
+            WinogradConvolve(x, s.N, s.C, s.H, s.W, up, s.O, g.PadH, g.PadW, s.OH, s.OW, bias, y);
+        }
+    }
+
+    /// <summary>dx = the gradient of a 3x3, stride-1 convolution with respect to its input, through Winograd F(2x2, 3x3).</summary>
+    private static void WinogradBackwardData(float* dy, float* w, float* dx, ConvShape s, Conv2dGeometry g)
+    {
+        // dx = conv(dy, w') with w'[c][o] = w[o][c] turned by 180 degrees, padding 2 - p: an [N, O, OH, OW] input, C outputs.
+        var u = GC.AllocateUninitializedArray<float>(16 * s.C * s.O, pinned: true);
+        var turned = stackalloc float[9];
+        fixed (float* up = u)
+        {
+            for (var o = 0; o < s.O; o++)
+                for (var c = 0; c < s.C; c++)
+                {
+                    var k = w + ((long)o * s.C + c) * 9;
+                    for (var i = 0; i < 9; i++) turned[i] = k[8 - i];
+                    FilterTransform(turned, up, s.C * s.O, c * s.O + o);
+                }
+            WinogradConvolve(dy, s.N, s.O, s.OH, s.OW, up, s.C, 2 - g.PadH, 2 - g.PadW, s.H, s.W, null, dx);
+        }
+    }
+
+    /// <summary>U = G g G^T of one 3x3 kernel, scattered as element <paramref name="index"/> of the 16 planes of <paramref name="plane"/> floats.</summary>
+    private static void FilterTransform(float* k, float* u, int plane, int index)
+    {
+        // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+        var t = stackalloc float[12]; // G g: 4 x 3
+        for (var j = 0; j < 3; j++)
+        {
+            float g0 = k[j], g1 = k[3 + j], g2 = k[6 + j];
+            t[j] = g0;
+            t[3 + j] = 0.5f * (g0 + g1 + g2);
+            t[6 + j] = 0.5f * (g0 - g1 + g2);
+            t[9 + j] = g2;
+        }
+        for (var i = 0; i < 4; i++)
+        {
+            float a0 = t[3 * i], a1 = t[3 * i + 1], a2 = t[3 * i + 2];
+            u[(long)(4 * i + 0) * plane + index] = a0;
+            u[(long)(4 * i + 1) * plane + index] = 0.5f * (a0 + a1 + a2);
+            u[(long)(4 * i + 2) * plane + index] = 0.5f * (a0 - a1 + a2);
+            u[(long)(4 * i + 3) * plane + index] = a2;
+        }
+    }
+
+    /// <summary>
+    /// y [N, O, OH, OW] = the 3x3 stride-1 convolution of x [N, C, H, W] (zero padding padH, padW) with the transformed
+    /// weights u (16 planes [O, C]), plus bias when given.
+    /// </summary>
+    private static void WinogradConvolve(float* x, int n, int c, int h, int w, float* u, int o, int padH, int padW, int oh, int ow,
+        float* bias, float* y)
+    {
+        int th = (oh + 1) / 2, tw = (ow + 1) / 2, tilesPerImage = th * tw;
+        var byBudget = (int)Math.Max(1, WinogradBudget / (16L * (c + o) * tilesPerImage));
+        var byTiles = (WinogradMinTiles + tilesPerImage - 1) / tilesPerImage;
+        var images = Math.Clamp(Math.Max(byBudget, byTiles), 1, n);
+        var chunks = (n + images - 1) / images;
+        if (chunks < Threads && n >= Threads) (images, chunks) = ((n + Threads - 1) / Threads, Threads);
+        chunks = (n + images - 1) / images;
+        var perThreadGemm = chunks >= Threads && Threads > 1;
+        void Chunk(int chunk)
+        {
+            var n0 = chunk * images;
+            var count = Math.Min(images, n - n0);
+            var tiles = count * tilesPerImage;
+            // Each of the 16 planes gets a vector of slack: the transforms write whole vectors past a row's last tile.
+            long vPlane = (long)c * tiles + 16, mPlane = (long)o * tiles + 16;
+            var lanes = (tw + 1 + 7) / 8 * 8 + 8;
+            var rowsPadded = 2 * th + 2;
+            var buffer = (float*)Scratch((16 * (vPlane + mPlane) + 2L * rowsPadded * lanes) * sizeof(float));
+            float* v = buffer, m = v + 16 * vPlane, plane = m + 16 * mPlane;
+            for (var ci = 0; ci < c; ci++)
+                for (var j = 0; j < count; j++)
+                    InputTransform(x + ((long)(n0 + j) * c + ci) * h * w, h, w, padH, padW, th, tw, lanes, plane,
+                        v + (long)ci * tiles + (long)j * tilesPerImage, vPlane);
+            for (var xi = 0; xi < 16; xi++)
+                GemmF32(false, false, o, tiles, c, 1f, u + (long)xi * o * c, v + xi * vPlane, 0f, m + xi * mPlane, !perThreadGemm);
+            for (var oi = 0; oi < o; oi++)
+                for (var j = 0; j < count; j++)
+                    OutputTransform(m + (long)oi * tiles + (long)j * tilesPerImage, mPlane, th, tw, oh, ow, bias == null ? 0f : bias[oi],
+                        y + ((long)(n0 + j) * o + oi) * oh * ow);
+        }
+        if (perThreadGemm) CpuParallel.Items(Threads, worker => { for (var k = worker; k < chunks; k += Threads) Chunk(k); });
+        else for (var k = 0; k < chunks; k++) Chunk(k);
+    }
+
+    /// <summary>
+    /// V = B^T d B for every 4x4 tile of one channel of one image, written as tiles [ti * tw + tj] of the 16 planes of v.
+    /// The padded rows are split into even and odd columns first, so that every step runs over the tiles of a row as
+    /// vectors: tile tj reads even columns tj, tj + 1 and odd columns tj, tj + 1.
+    /// </summary>
+    private static void InputTransform(float* x, int h, int w, int padH, int padW, int th, int tw, int lanes, float* plane, float* v, long vPlane)
+    {
+        var rows = 2 * th + 2;
+        float* even = plane, odd = plane + (long)rows * lanes;
+        for (var r = 0; r < rows; r++)
+        {
+            var er = even + (long)r * lanes;
+            var or = odd + (long)r * lanes;
+            var ir = r - padH;
+            if (ir < 0 || ir >= h)
+            {
+                new Span<float>(er, lanes).Clear();
+                new Span<float>(or, lanes).Clear();
+                continue;
+            }
+            var src = x + (long)ir * w;
+            for (var k = 0; k < lanes; k++)
+            {
+                int c0 = 2 * k - padW, c1 = c0 + 1;
+                er[k] = (uint)c0 < (uint)w ? src[c0] : 0f;
+                or[k] = (uint)c1 < (uint)w ? src[c1] : 0f;
+            }
+        }
+        for (var ti = 0; ti < th; ti++)
+        {
+            float* e0 = even + (long)(2 * ti) * lanes, e1 = e0 + lanes, e2 = e1 + lanes, e3 = e2 + lanes;
+            float* o0 = odd + (long)(2 * ti) * lanes, o1 = o0 + lanes, o2 = o1 + lanes, o3 = o2 + lanes;
+            var dst = v + (long)ti * tw;
+            for (var k = 0; k < tw; k += 8)
+            {
+                // Rows: B^T applied down the 4 rows, for the even and the odd columns at k and k + 1.
+                var (re0, re1, re2, re3) = RowsBt(Vector256.Load(e0 + k), Vector256.Load(e1 + k), Vector256.Load(e2 + k), Vector256.Load(e3 + k));
+                var (rf0, rf1, rf2, rf3) = RowsBt(Vector256.Load(e0 + k + 1), Vector256.Load(e1 + k + 1), Vector256.Load(e2 + k + 1), Vector256.Load(e3 + k + 1));
+                var (ro0, ro1, ro2, ro3) = RowsBt(Vector256.Load(o0 + k), Vector256.Load(o1 + k), Vector256.Load(o2 + k), Vector256.Load(o3 + k));
+                var (rp0, rp1, rp2, rp3) = RowsBt(Vector256.Load(o0 + k + 1), Vector256.Load(o1 + k + 1), Vector256.Load(o2 + k + 1), Vector256.Load(o3 + k + 1));
+                // Columns: the tile's columns are even k, odd k, even k + 1, odd k + 1.
+                ColumnsBt(re0, ro0, rf0, rp0, dst + k, 0, vPlane);
+                ColumnsBt(re1, ro1, rf1, rp1, dst + k, 4, vPlane);
+                ColumnsBt(re2, ro2, rf2, rp2, dst + k, 8, vPlane);
+                ColumnsBt(re3, ro3, rf3, rp3, dst + k, 12, vPlane);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) RowsBt(
+        Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3) =>
+        (d0 - d2, d1 + d2, d2 - d1, d1 - d3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnsBt(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, float* dst, int first, long vPlane)
+    {
+        (c0 - c2).Store(dst + first * vPlane);
+        (c1 + c2).Store(dst + (first + 1) * vPlane);
+        (c2 - c1).Store(dst + (first + 2) * vPlane);
+        (c1 - c3).Store(dst + (first + 3) * vPlane);
+    }
+
+    /// <summary>Y = A^T M A for the tiles of one output channel of one image, plus bias, into its [oh, ow] plane.</summary>
+    private static void OutputTransform(float* m, long mPlane, int th, int tw, int oh, int ow, float bias, float* y)
+    {
+        var y00 = stackalloc float[8];
+        var y01 = stackalloc float[8];
+        var y10 = stackalloc float[8];
+        var y11 = stackalloc float[8];
+        var vb = Vector256.Create(bias);
+        for (var ti = 0; ti < th; ti++)
+        {
+            var src = m + (long)ti * tw;
+            int r0 = 2 * ti, r1 = r0 + 1;
+            for (var k = 0; k < tw; k += 8)
+            {
+                var p = src + k;
+                // Rows: A^T = [1 1 1 0; 0 1 -1 -1] down the 4 rows of the tile, for each of its 4 columns.
+                Vector256<float> s00, s01, s02, s03, s10, s11, s12, s13;
+                {
+                    var (a, b, cc, d) = (Vector256.Load(p), Vector256.Load(p + 4 * mPlane), Vector256.Load(p + 8 * mPlane), Vector256.Load(p + 12 * mPlane));
+                    (s00, s10) = (a + b + cc, b - cc - d);
+                    (a, b, cc, d) = (Vector256.Load(p + mPlane), Vector256.Load(p + 5 * mPlane), Vector256.Load(p + 9 * mPlane), Vector256.Load(p + 13 * mPlane));
+                    (s01, s11) = (a + b + cc, b - cc - d);
+                    (a, b, cc, d) = (Vector256.Load(p + 2 * mPlane), Vector256.Load(p + 6 * mPlane), Vector256.Load(p + 10 * mPlane), Vector256.Load(p + 14 * mPlane));
+                    (s02, s12) = (a + b + cc, b - cc - d);
+                    (a, b, cc, d) = (Vector256.Load(p + 3 * mPlane), Vector256.Load(p + 7 * mPlane), Vector256.Load(p + 11 * mPlane), Vector256.Load(p + 15 * mPlane));
+                    (s03, s13) = (a + b + cc, b - cc - d);
+                }
+                (s00 + s01 + s02 + vb).Store(y00);
+                (s01 - s02 - s03 + vb).Store(y01);
+                (s10 + s11 + s12 + vb).Store(y10);
+                (s11 - s12 - s13 + vb).Store(y11);
+                var end = Math.Min(8, tw - k);
+                for (var i = 0; i < end; i++)
+                {
+                    var col = 2 * (k + i);
+                    var row0 = y + (long)r0 * ow;
+                    row0[col] = y00[i];
+                    if (col + 1 < ow) row0[col + 1] = y01[i];
+                    if (r1 < oh)
+                    {
+                        var row1 = row0 + ow;
+                        row1[col] = y10[i];
+                        if (col + 1 < ow) row1[col + 1] = y11[i];
+                    }
+                }
+            }
+        }
+    }
+}
