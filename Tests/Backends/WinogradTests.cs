@@ -5,7 +5,8 @@ using Xunit;
 namespace NativeNets.Tests.Backends;
 
 /// <summary>
-/// The CPU's Winograd F(2x2, 3x3) path (3x3, stride 1, F32, 16 channels or more) against the exact float64 convolution:
+/// The CPU's Winograd F(2x2, 3x3) path (3x3, stride 1, F32, 16 channels or more) against the exact float64 convolution,
+/// forward, backward data and backward filter:
 /// odd and even sizes (partial tiles at the bottom and right), paddings 0, 1 and 2, one image and several chunks.
 /// </summary>
 public class WinogradTests
@@ -41,7 +42,7 @@ public class WinogradTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ForwardAndBackwardDataMatchTheExactConvolution(int n, int c, int o, int h, int w, int pad)
+    public void ForwardAndBothBackwardsMatchTheExactConvolution(int n, int c, int o, int h, int w, int pad)
     {
         var g = Conv2dGeometry.Square(stride: 1, padding: pad);
         Assert.True(CpuBackend.WinogradApplies(c, o, 3, 3, g));
@@ -67,6 +68,18 @@ public class WinogradTests
                 Cpu.ConvBackwardData(dy, k, dx, g);
                 Cpu.ConvBackwardData(dy64, k64, dx64, g);
                 AssertClose(dx, dx64, "dx");
+
+                // The weight gradient, overwritten (beta 0) and then accumulated (beta 1) onto what it holds.
+                var (dw, dw64) = Random(rng, o, c, 3, 3);
+                using (dw) using (dw64)
+                {
+                    Cpu.ConvBackwardFilter(x, dy, dw, g, beta: 0);
+                    Cpu.ConvBackwardFilter(x64, dy64, dw64, g, beta: 0);
+                    AssertClose(dw, dw64, "dw");
+                    Cpu.ConvBackwardFilter(x, dy, dw, g, beta: 1);
+                    Cpu.ConvBackwardFilter(x64, dy64, dw64, g, beta: 1);
+                    AssertClose(dw, dw64, "dw accumulated");
+                }
             }
         }
     }

@@ -274,6 +274,11 @@ public sealed unsafe partial class CpuBackend
             DirectBackwardFilter(x, dy, dw, s, g);
             return;
         }
+        if (UseWinograd<T>(s, g))
+        {
+            WinogradBackwardFilter((float*)x, (float*)dy, (float*)dw, s, g, float.CreateTruncating(beta));
+            return;
+        }
         if (IsFullyConnected(s, g))
         {
             // dW [O, K] = beta dW + dy^T [O, N] x [N, K]

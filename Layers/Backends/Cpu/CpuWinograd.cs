@@ -91,13 +91,7 @@ public sealed unsafe partial class CpuBackend
         float* bias, float* y)
     {
         int th = (oh + 1) / 2, tw = (ow + 1) / 2, tilesPerImage = th * tw;
-        var byBudget = (int)Math.Max(1, WinogradBudget / (16L * (c + o) * tilesPerImage));
-        var byTiles = (WinogradMinTiles + tilesPerImage - 1) / tilesPerImage;
-        var images = Math.Clamp(Math.Max(byBudget, byTiles), 1, n);
-        var chunks = (n + images - 1) / images;
-        if (chunks < Threads && n >= Threads) (images, chunks) = ((n + Threads - 1) / Threads, Threads);
-        chunks = (n + images - 1) / images;
-        var perThreadGemm = chunks >= Threads && Threads > 1;
+        var (images, chunks, perThreadGemm) = WinogradChunks(n, c + o, tilesPerImage);
         void Chunk(int chunk)
         {
             var n0 = chunk * images;
@@ -122,6 +116,147 @@ public sealed unsafe partial class CpuBackend
         }
         if (perThreadGemm) CpuParallel.Items(Threads, worker => { for (var k = worker; k < chunks; k += Threads) Chunk(k); });
         else for (var k = 0; k < chunks; k++) Chunk(k);
+    }
+
+    /// <summary>
+    /// Images per chunk, chunks, and whether chunks go to threads (each with single-threaded GEMMs) or run one after the
+    /// other on the threaded GEMM: a chunk's transformed tiles aim at <see cref="WinogradBudget"/> floats but give the
+    /// GEMMs at least <see cref="WinogradMinTiles"/> columns.
+    /// </summary>
+    private static (int Images, int Chunks, bool PerThread) WinogradChunks(int n, int channels, int tilesPerImage)
+    {
+        var byBudget = (int)Math.Max(1, WinogradBudget / (16L * channels * tilesPerImage));
+        var byTiles = (WinogradMinTiles + tilesPerImage - 1) / tilesPerImage;
+        var images = Math.Clamp(Math.Max(byBudget, byTiles), 1, n);
+        if ((n + images - 1) / images < Threads && n >= Threads) images = (n + Threads - 1) / Threads;
+        var chunks = (n + images - 1) / images;
+        return (images, chunks, chunks >= Threads && Threads > 1);
+    }
+
+    /// <summary>
+    /// dw = beta dw + the gradient of a 3x3, stride-1 convolution with respect to its weights, through Winograd: per tile,
+    /// the gradient of U = G g G^T is (A dY A^T) * V elementwise, so dU_xi [C, O] = sum over tiles of V_xi dY'_xi^T (16 GEMMs
+    /// whose inner dimension is the tiles), and dg = G^T dU G. Each worker sums its chunks into a partial of its own; the
+    /// partials are added in worker order, so the result does not depend on which thread ran what.
+    /// </summary>
+    private static void WinogradBackwardFilter(float* x, float* dy, float* dw, ConvShape s, Conv2dGeometry g, float beta)
+    {
+        int th = (s.OH + 1) / 2, tw = (s.OW + 1) / 2, tilesPerImage = th * tw;
+        var (images, chunks, perThreadGemm) = WinogradChunks(s.N, s.C + s.O, tilesPerImage);
+        var size = 16L * s.C * s.O;
+        var partials = new nint[Threads];
+        void Chunk(int worker, int chunk)
+        {
+            if (partials[worker] == 0) partials[worker] = (nint)CpuScratch.Rent(size * sizeof(float));
+            var part = (float*)partials[worker];
+            var n0 = chunk * images;
+            var count = Math.Min(images, s.N - n0);
+            var tiles = count * tilesPerImage;
+            long vPlane = (long)s.C * tiles + 16, gPlane = (long)s.O * tiles + 16;
+            var lanes = (tw + 1 + 7) / 8 * 8 + 8;
+            var rowsPadded = 2 * th + 2;
+            var buffer = (float*)Scratch((16 * (vPlane + gPlane) + 2L * rowsPadded * lanes) * sizeof(float));
+            float* v = buffer, gy = v + 16 * vPlane, plane = gy + 16 * gPlane;
+            for (var ci = 0; ci < s.C; ci++)
+                for (var j = 0; j < count; j++)
+                    InputTransform(x + ((long)(n0 + j) * s.C + ci) * s.H * s.W, s.H, s.W, g.PadH, g.PadW, th, tw, lanes, plane,
+                        v + (long)ci * tiles + (long)j * tilesPerImage, vPlane);
+            for (var oi = 0; oi < s.O; oi++)
+                for (var j = 0; j < count; j++)
+                    GradientTransform(dy + ((long)(n0 + j) * s.O + oi) * s.Ohw, s.OH, s.OW, th, tw, lanes, plane,
+                        gy + (long)oi * tiles + (long)j * tilesPerImage, gPlane);
+            for (var xi = 0; xi < 16; xi++)
+                GemmF32(false, true, s.C, s.O, tiles, 1f, v + xi * vPlane, gy + xi * gPlane, 1f, part + xi * (long)s.C * s.O, !perThreadGemm);
+        }
+        if (perThreadGemm) CpuParallel.Items(Threads, worker => { for (var k = worker; k < chunks; k += Threads) Chunk(worker, k); });
+        else for (var k = 0; k < chunks; k++) Chunk(0, k);
+
+        var sum = (float*)partials[0];
+        for (var w = 1; w < partials.Length; w++)
+        {
+            if (partials[w] == 0) continue;
+            var span = new Span<float>(sum, (int)size);
+            System.Numerics.Tensors.TensorPrimitives.Add(span, new ReadOnlySpan<float>((float*)partials[w], (int)size), span);
+            CpuScratch.Return((void*)partials[w]);
+        }
+        // dg = G^T dU G, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+        var du = stackalloc float[16];
+        var t = stackalloc float[12];
+        for (var o = 0; o < s.O; o++)
+            for (var c = 0; c < s.C; c++)
+            {
+                for (var xi = 0; xi < 16; xi++) du[xi] = sum[xi * (long)s.C * s.O + (long)c * s.O + o];
+                for (var b = 0; b < 4; b++) // G^T dU: 3 x 4
+                {
+                    float a0 = du[b], a1 = du[4 + b], a2 = du[8 + b], a3 = du[12 + b];
+                    t[b] = a0 + 0.5f * (a1 + a2);
+                    t[4 + b] = 0.5f * (a1 - a2);
+                    t[8 + b] = 0.5f * (a1 + a2) + a3;
+                }
+                var k = dw + ((long)o * s.C + c) * 9;
+                for (var i = 0; i < 3; i++)
+                {
+                    float b0 = t[4 * i], b1 = t[4 * i + 1], b2 = t[4 * i + 2], b3 = t[4 * i + 3];
+                    var (g0, g1, g2) = (b0 + 0.5f * (b1 + b2), 0.5f * (b1 - b2), 0.5f * (b1 + b2) + b3);
+                    k[3 * i] = beta == 0 ? g0 : beta * k[3 * i] + g0;
+                    k[3 * i + 1] = beta == 0 ? g1 : beta * k[3 * i + 1] + g1;
+                    k[3 * i + 2] = beta == 0 ? g2 : beta * k[3 * i + 2] + g2;
+                }
+            }
+        CpuScratch.Return(sum);
+    }
+
+    /// <summary>
+    /// A dY A^T for every 2x2 block of one channel of dy (zero past its bottom and right edges), as tiles [ti * tw + tj] of
+    /// the 16 planes of <paramref name="gy"/>; A = [1 0; 1 1; 1 -1; 0 -1]. Even and odd columns are split first, as in
+    /// <see cref="InputTransform"/>.
+    /// </summary>
+    private static void GradientTransform(float* dy, int oh, int ow, int th, int tw, int lanes, float* plane, float* gy, long gPlane)
+    {
+        float* even = plane, odd = plane + 2L * lanes;
+        for (var ti = 0; ti < th; ti++)
+        {
+            for (var r = 0; r < 2; r++)
+            {
+                var er = even + (long)r * lanes;
+                var or = odd + (long)r * lanes;
+                var ir = 2 * ti + r;
+                if (ir >= oh)
+                {
+                    new Span<float>(er, lanes).Clear();
+                    new Span<float>(or, lanes).Clear();
+                    continue;
+                }
+                var src = dy + (long)ir * ow;
+                for (var k = 0; k < lanes; k++)
+                {
+                    int c0 = 2 * k, c1 = c0 + 1;
+                    er[k] = c0 < ow ? src[c0] : 0f;
+                    or[k] = c1 < ow ? src[c1] : 0f;
+                }
+            }
+            var dst = gy + (long)ti * tw;
+            for (var k = 0; k < tw; k += 8)
+            {
+                // The block [a b; c d]: rows A [a b; c d] = (a, b), (a + c, b + d), (a - c, b - d), (-c, -d); then each
+                // row (p, q) times A^T = (p, p + q, p - q, -q).
+                var (a, b) = (Vector256.Load(even + k), Vector256.Load(odd + k));
+                var (c, d) = (Vector256.Load(even + lanes + k), Vector256.Load(odd + lanes + k));
+                RowTimesAt(a, b, dst + k, 0, gPlane);
+                RowTimesAt(a + c, b + d, dst + k, 4, gPlane);
+                RowTimesAt(a - c, b - d, dst + k, 8, gPlane);
+                RowTimesAt(-c, -d, dst + k, 12, gPlane);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTimesAt(Vector256<float> p, Vector256<float> q, float* dst, int first, long plane)
+    {
+        p.Store(dst + first * plane);
+        (p + q).Store(dst + (first + 1) * plane);
+        (p - q).Store(dst + (first + 2) * plane);
+        (-q).Store(dst + (first + 3) * plane);
     }
 
     /// <summary>
