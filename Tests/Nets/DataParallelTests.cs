@@ -47,7 +47,9 @@ public class DataParallelTests : IDisposable
     /// order of float additions (the all-reduce's against one process's) changes them by ~1e-7 relative at step 2, and
     /// the deep net amplifies that about twentyfold per step: the same happens between 1 and 2 CPU threads in one
     /// process. The CLI comparison therefore stops at 3 steps; 20 steps with BN are compared on a shallow BN network
-    /// under mpirun in Tests/Distributed (MpiProbeTests), within 1e-5.
+    /// under mpirun in Tests/Distributed (MpiProbeTests), within 1e-5. ResNet-20's 3x3 layers go through Winograd on the
+    /// CPU, whose weight gradient sums tile products per chunk of images: a rank's chunks are not the virtual workers'
+    /// ones, and Winograd's transforms round more than a direct sum: three steps ended 6.4e-5 apart (with 2 ranks), so 1e-4.
     /// </summary>
     [Theory]
     [InlineData(2)]
@@ -57,7 +59,7 @@ public class DataParallelTests : IDisposable
         string[] common = ["--steps", "3", "--lr", "0.01"];
         var virtualWorkers = Train(1, "resnet20", 32, [.. common, "--virtual-workers", ranks.ToString()]);
         var parallel = Train(ranks, "resnet20", 32 / ranks, common);
-        AssertSameParameters(virtualWorkers, parallel, 1e-5, relativeToLargestParameter: true);
+        AssertSameParameters(virtualWorkers, parallel, 1e-4, relativeToLargestParameter: true);
     }
 
     private string Train(int ranks, string model, int batch, string[] extra, bool viaMpi = false)
