@@ -24,8 +24,8 @@ public sealed unsafe partial class CpuBackend
     internal static bool WinogradApplies(int inChannels, int outChannels, int kernelH, int kernelW, Conv2dGeometry g) =>
         UseWinograd<float>(new ConvShape(1, inChannels, 8, 8, outChannels, kernelH, kernelW, 8, 8, g.Groups), g);
 
-    /// <summary>Floats of transformed tiles (input and output) a chunk aims at: about the L2 and L3 caches together.</summary>
-    private const long WinogradBudget = 1 << 21;
+    /// <summary>Floats of transformed tiles (input and output) a chunk aims at: 2 MB, about L2 (2^19 to 2^21 measured on ResNet-18: smaller was faster).</summary>
+    private const long WinogradBudget = 1 << 19;
     private const int WinogradMinTiles = 256;
 
     /// <summary>y = conv(x, w) + bias for a 3x3, stride-1 layer, through Winograd F(2x2, 3x3).</summary>
