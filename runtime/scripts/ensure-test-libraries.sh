@@ -6,7 +6,8 @@
 set -uo pipefail
 missing=()
 command -v mpirun >/dev/null || missing+=(openmpi-bin libopenmpi-dev)
-ldconfig -p 2>/dev/null | grep -q 'libturbojpeg\.so\.0' || missing+=(libturbojpeg0)
+# grep without -q reads the whole list: an early exit would cut ldconfig off with SIGPIPE, a failure under pipefail.
+ldconfig -p 2>/dev/null | grep 'libturbojpeg\.so\.0' > /dev/null || missing+=(libturbojpeg0)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null; then
   sudo=""
@@ -18,5 +19,5 @@ if command -v apt-get >/dev/null; then
   fi
 fi
 command -v mpirun >/dev/null || echo "Open MPI (mpirun) is not installed: the MPI tests will be skipped (Debian: apt-get install openmpi-bin libopenmpi-dev)" >&2
-ldconfig -p 2>/dev/null | grep -q 'libturbojpeg\.so\.0' || echo "libturbojpeg is not installed: its tests will be skipped (Debian: apt-get install libturbojpeg0)" >&2
+ldconfig -p 2>/dev/null | grep 'libturbojpeg\.so\.0' > /dev/null || echo "libturbojpeg is not installed: its tests will be skipped (Debian: apt-get install libturbojpeg0)" >&2
 exit 0

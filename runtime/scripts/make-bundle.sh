@@ -4,7 +4,8 @@
 #   bundle/cli        `nativenets`, framework-dependent          bundle/nativenets   its launcher
 #   bundle/tests      the xunit v3 test program                  bundle/run-tests    its launcher
 #   bundle/fixtures   the PyTorch parity fixtures the GPU tests read
-#   bundle/data       Fashion-MNIST, when BUNDLE_DATA=1 (31 MB: for the k-NN and LeNet-5 checks)
+#   bundle/data       Fashion-MNIST, when BUNDLE_DATA=1: the first BUNDLE_TRAIN_IMAGES (default 20,000) training images and
+#                     all 10,000 test images (about 14 MB), so that the bundle stays under the device tool's 64 MiB carry limit
 # Framework-dependent builds plus one runtime keep it under the 64 MiB a device call can carry.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,11 +29,26 @@ for f in lenet5 alexnet-2012 zfnet googlenet googlenet-aux resnet18 resnet50 res
     cp "Tests/Fixtures/$f.safetensors" "$B/fixtures/"
 done
 # libjpeg-turbo's TurboJPEG API is not on the GPU host: carry this machine's copy (it needs only libc).
-tj=$(ldconfig -p 2>/dev/null | awk '/libturbojpeg\.so\.0 / { print $NF; exit }')
+# awk reads all of ldconfig's list (no early exit): with pipefail, a writer cut off by SIGPIPE would fail the script.
+tj=$(ldconfig -p 2>/dev/null | awk '/libturbojpeg\.so\.0 / && !found { print $NF; found = 1 }')
 if [[ -n "$tj" ]]; then mkdir -p "$B/lib" && cp -L "$tj" "$B/lib/libturbojpeg.so.0"; fi
 if [[ "${BUNDLE_DATA:-0}" == 1 ]]; then
     mkdir -p "$B/data"
-    cp "$DATA"/*-ubyte.gz "$B/data/"
+    cp "$DATA"/t10k-*-ubyte.gz "$B/data/"
+    # The first N training images and labels, rewritten as IDX files with their headers' counts changed.
+    python3 - "$DATA" "$B/data" "${BUNDLE_TRAIN_IMAGES:-20000}" <<'PY'
+import gzip, struct, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for name, item in (("train-images-idx3-ubyte.gz", 28 * 28), ("train-labels-idx1-ubyte.gz", 1)):
+    data = gzip.open(f"{src}/{name}").read()
+    dims = data[3]
+    header = 4 + 4 * dims
+    count = struct.unpack(">I", data[4:8])[0]
+    n = min(n, count)
+    out = data[:4] + struct.pack(">I", n) + data[8:header] + data[header:header + n * item]
+    with gzip.open(f"{dst}/{name}", "wb", compresslevel=9) as f:
+        f.write(out)
+PY
 fi
 
 cat > "$B/nativenets" <<'SH'
