@@ -78,7 +78,10 @@ public sealed unsafe partial class CpuBackend
             }
             if (t.DType != reduced)
                 throw new ArgumentException($"{op}: {t.DType.Name()} and {reduced.Name()} tensors in one op; cast one of them first");
-            var wide = new Tensor(t.Shape, DType.F32, t.Device);
+            // Pooled memory, not a new tensor per op: an allocation (and its zeroing) per op and tensor cost more than the conversion.
+            // A vector of slack past the end, as CpuStorage gives, for kernels that read whole vectors past a row's last element.
+            var memory = CpuScratch.Rent(t.Count * sizeof(float) + CpuStorage.Alignment, zeroed: false);
+            var wide = Tensor.FromHostMemory((nint)memory, t.Dims.ToArray(), DType.F32, t.Layout);
             ToSingle(t, wide);
             _twins.Add((t, wide, output));
             return wide;
@@ -93,7 +96,11 @@ public sealed unsafe partial class CpuBackend
 
         public void Dispose()
         {
-            foreach (var (_, wide, _) in _twins) wide.Dispose();
+            foreach (var (_, wide, _) in _twins)
+            {
+                CpuScratch.Return((void*)wide.Pointer);
+                wide.Dispose();
+            }
             _twins.Clear();
         }
     }

@@ -5,7 +5,7 @@ namespace NativeNets.Backends;
 /// <summary>
 /// Per-thread scratch memory, kept from call to call, in a few named slots so that one kernel can hold several
 /// buffers at once. Only for buffers used within one iteration of a parallel loop, start to finish, on its thread;
-/// anything that outlives an iteration is rented per call (<see cref="Rent"/>). Hot loops allocate nothing: a managed array per call would be a large-object allocation for
+/// anything that outlives an iteration is rented per call (<see cref="Rent(long)"/>). Hot loops allocate nothing: a managed array per call would be a large-object allocation for
 /// the bigger layers, and the garbage collections it triggers cost more than the layer.
 /// </summary>
 internal static unsafe class CpuScratch
@@ -42,7 +42,10 @@ internal static unsafe class CpuScratch
     /// not be thread-static. Zeroed; give it back with <see cref="Return"/>. Kept in a small pool, so steady state
     /// allocates nothing.
     /// </summary>
-    public static void* Rent(long bytes)
+    public static void* Rent(long bytes) => Rent(bytes, zeroed: true);
+
+    /// <summary>Like <see cref="Rent(long)"/>; <paramref name="zeroed"/> false leaves the contents undefined (the caller overwrites them).</summary>
+    public static void* Rent(long bytes, bool zeroed)
     {
         nint found = 0;
         lock (Pool)
@@ -57,7 +60,7 @@ internal static unsafe class CpuScratch
             }
         }
         if (found == 0) found = (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 64), 64);
-        NativeMemory.Clear((void*)found, (nuint)bytes);
+        if (zeroed) NativeMemory.Clear((void*)found, (nuint)bytes);
         Sizes[found] = Math.Max(bytes, Sizes.GetValueOrDefault(found));
         return (void*)found;
     }
