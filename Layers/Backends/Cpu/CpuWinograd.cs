@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NativeNets.Backends;
 
@@ -101,7 +102,7 @@ public sealed unsafe partial class CpuBackend
             long vPlane = (long)c * tiles + 16, mPlane = (long)o * tiles + 16;
             var lanes = (tw + 1 + 7) / 8 * 8 + 8;
             var rowsPadded = 2 * th + 2;
-            var buffer = (float*)Scratch((16 * (vPlane + mPlane) + 2L * rowsPadded * lanes) * sizeof(float));
+            var buffer = (float*)Scratch((16 * (vPlane + mPlane) + 2L * (rowsPadded + 1) * lanes) * sizeof(float));
             float* v = buffer, m = v + 16 * vPlane, plane = m + 16 * mPlane;
             for (var ci = 0; ci < c; ci++)
                 for (var j = 0; j < count; j++)
@@ -155,7 +156,7 @@ public sealed unsafe partial class CpuBackend
             long vPlane = (long)s.C * tiles + 16, gPlane = (long)s.O * tiles + 16;
             var lanes = (tw + 1 + 7) / 8 * 8 + 8;
             var rowsPadded = 2 * th + 2;
-            var buffer = (float*)Scratch((16 * (vPlane + gPlane) + 2L * rowsPadded * lanes) * sizeof(float));
+            var buffer = (float*)Scratch((16 * (vPlane + gPlane) + 2L * (rowsPadded + 1) * lanes) * sizeof(float));
             float* v = buffer, gy = v + 16 * vPlane, plane = gy + 16 * gPlane;
             for (var ci = 0; ci < s.C; ci++)
                 for (var j = 0; j < count; j++)
@@ -227,13 +228,7 @@ public sealed unsafe partial class CpuBackend
                     new Span<float>(or, lanes).Clear();
                     continue;
                 }
-                var src = dy + (long)ir * ow;
-                for (var k = 0; k < lanes; k++)
-                {
-                    int c0 = 2 * k, c1 = c0 + 1;
-                    er[k] = c0 < ow ? src[c0] : 0f;
-                    or[k] = c1 < ow ? src[c1] : 0f;
-                }
+                SplitColumns(dy + (long)ir * ow, ow, 0, lanes, er, or, odd + 2L * lanes);
             }
             var dst = gy + (long)ti * tw;
             for (var k = 0; k < tw; k += 8)
@@ -279,13 +274,7 @@ public sealed unsafe partial class CpuBackend
                 new Span<float>(or, lanes).Clear();
                 continue;
             }
-            var src = x + (long)ir * w;
-            for (var k = 0; k < lanes; k++)
-            {
-                int c0 = 2 * k - padW, c1 = c0 + 1;
-                er[k] = (uint)c0 < (uint)w ? src[c0] : 0f;
-                or[k] = (uint)c1 < (uint)w ? src[c1] : 0f;
-            }
+            SplitColumns(x + (long)ir * w, w, padW, lanes, er, or, odd + (long)rows * lanes);
         }
         for (var ti = 0; ti < th; ti++)
         {
@@ -305,6 +294,35 @@ public sealed unsafe partial class CpuBackend
                 ColumnsBt(re2, ro2, rf2, rp2, dst + k, 8, vPlane);
                 ColumnsBt(re3, ro3, rf3, rp3, dst + k, 12, vPlane);
             }
+        }
+    }
+
+    /// <summary>
+    /// even[k] = row[2k - pad], odd[k] = row[2k + 1 - pad] for k in [0, lanes), zero outside the row's <paramref name="w"/>
+    /// values; <paramref name="temp"/> holds 2 x lanes floats. With AVX2 the row is copied once into a zero-padded line
+    /// and split eight pairs at a time (a shuffle and a cross-lane permute); otherwise one value at a time.
+    /// </summary>
+    private static void SplitColumns(float* row, int w, int pad, int lanes, float* even, float* odd, float* temp)
+    {
+        if (Avx2.IsSupported)
+        {
+            new Span<float>(temp, 2 * lanes).Clear();
+            new ReadOnlySpan<float>(row, w).CopyTo(new Span<float>(temp + pad, w));
+            for (var k = 0; k < lanes; k += 8)
+            {
+                var a = Avx.LoadVector256(temp + 2 * k);
+                var b = Avx.LoadVector256(temp + 2 * k + 8);
+                // Per 128-bit half: (a0 a2 b0 b2 | a4 a6 b4 b6); then 64-bit pairs in the order 0 2 1 3.
+                Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle().Store(even + k);
+                Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle().Store(odd + k);
+            }
+            return;
+        }
+        for (var k = 0; k < lanes; k++)
+        {
+            int c0 = 2 * k - pad, c1 = c0 + 1;
+            even[k] = (uint)c0 < (uint)w ? row[c0] : 0f;
+            odd[k] = (uint)c1 < (uint)w ? row[c1] : 0f;
         }
     }
 
@@ -330,6 +348,11 @@ public sealed unsafe partial class CpuBackend
         var y10 = stackalloc float[8];
         var y11 = stackalloc float[8];
         var vb = Vector256.Create(bias);
+        // With AVX2, the two output rows of a tile row are built in these lines, eight tiles (16 values) per step, and
+        // copied out whole: no per-value edge tests.
+        var line = (tw + 7) / 8 * 16;
+        var line0 = stackalloc float[Avx2.IsSupported ? 2 * line : 0];
+        var line1 = line0 + line;
         for (var ti = 0; ti < th; ti++)
         {
             var src = m + (long)ti * tw;
@@ -349,10 +372,22 @@ public sealed unsafe partial class CpuBackend
                     (a, b, cc, d) = (Vector256.Load(p + 3 * mPlane), Vector256.Load(p + 7 * mPlane), Vector256.Load(p + 11 * mPlane), Vector256.Load(p + 15 * mPlane));
                     (s03, s13) = (a + b + cc, b - cc - d);
                 }
-                (s00 + s01 + s02 + vb).Store(y00);
-                (s01 - s02 - s03 + vb).Store(y01);
-                (s10 + s11 + s12 + vb).Store(y10);
-                (s11 - s12 - s13 + vb).Store(y11);
+                var (v00, v01, v10, v11) = (s00 + s01 + s02 + vb, s01 - s02 - s03 + vb, s10 + s11 + s12 + vb, s11 - s12 - s13 + vb);
+                if (Avx2.IsSupported)
+                {
+                    // (v00_i, v01_i) pairs in order: unpack within 128-bit halves, then join the halves.
+                    var (lo, hi) = (Avx.UnpackLow(v00, v01), Avx.UnpackHigh(v00, v01));
+                    Avx.Permute2x128(lo, hi, 0x20).Store(line0 + 2 * k);
+                    Avx.Permute2x128(lo, hi, 0x31).Store(line0 + 2 * k + 8);
+                    (lo, hi) = (Avx.UnpackLow(v10, v11), Avx.UnpackHigh(v10, v11));
+                    Avx.Permute2x128(lo, hi, 0x20).Store(line1 + 2 * k);
+                    Avx.Permute2x128(lo, hi, 0x31).Store(line1 + 2 * k + 8);
+                    continue;
+                }
+                v00.Store(y00);
+                v01.Store(y01);
+                v10.Store(y10);
+                v11.Store(y11);
                 var end = Math.Min(8, tw - k);
                 for (var i = 0; i < end; i++)
                 {
@@ -367,6 +402,11 @@ public sealed unsafe partial class CpuBackend
                         if (col + 1 < ow) row1[col + 1] = y11[i];
                     }
                 }
+            }
+            if (Avx2.IsSupported)
+            {
+                new ReadOnlySpan<float>(line0, ow).CopyTo(new Span<float>(y + (long)r0 * ow, ow));
+                if (r1 < oh) new ReadOnlySpan<float>(line1, ow).CopyTo(new Span<float>(y + (long)r1 * ow, ow));
             }
         }
     }
