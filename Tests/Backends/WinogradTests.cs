@@ -23,6 +23,7 @@ public class WinogradTests
         { 5, 64, 64, 28, 28, 1 },
         { 4, 128, 32, 4, 4, 1 },
         { 40, 16, 16, 14, 14, 1 },
+        { 2, 20, 18, 6, 6, 1 }, // channel counts that are not multiples of 8: the transforms' scalar tails
     };
 
     private static (Tensor F32, Tensor F64) Random(Rng rng, params int[] dims)

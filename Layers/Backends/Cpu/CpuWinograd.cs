@@ -32,13 +32,15 @@ public sealed unsafe partial class CpuBackend
     /// <summary>y = conv(x, w) + bias for a 3x3, stride-1 layer, through Winograd F(2x2, 3x3).</summary>
     private static void WinogradForward(float* x, float* w, float* bias, float* y, ConvShape s, Conv2dGeometry g)
     {
-        var u = GC.AllocateUninitializedArray<float>(16 * s.O * s.C, pinned: true);
-        fixed (float* up = u)
+        var u = (float*)CpuScratch.Rent(16L * s.O * s.C * sizeof(float), zeroed: false);
+        try
         {
-            for (var o = 0; o < s.O; o++)
-                for (var c = 0; c < s.C; c++)
-                    FilterTransform(w + ((long)o * s.C + c) * 9, up, s.O * s.C, o * s.C + c);
-            WinogradConvolve(x, s.N, s.C, s.H, s.W, up, s.O, g.PadH, g.PadW, s.OH, s.OW, bias, y);
+            TransformFilters(w, s.O, s.C, u, turned: false);
+            WinogradConvolve(x, s.N, s.C, s.H, s.W, u, s.O, g.PadH, g.PadW, s.OH, s.OW, bias, y);
+        }
+        finally
+        {
+            CpuScratch.Return(u);
         }
     }
 
@@ -46,18 +48,74 @@ public sealed unsafe partial class CpuBackend
     private static void WinogradBackwardData(float* dy, float* w, float* dx, ConvShape s, Conv2dGeometry g)
     {
         // dx = conv(dy, w') with w'[c][o] = w[o][c] turned by 180 degrees, padding 2 - p: an [N, O, OH, OW] input, C outputs.
-        var u = GC.AllocateUninitializedArray<float>(16 * s.C * s.O, pinned: true);
-        var turned = stackalloc float[9];
-        fixed (float* up = u)
+        var u = (float*)CpuScratch.Rent(16L * s.C * s.O * sizeof(float), zeroed: false);
+        try
         {
-            for (var o = 0; o < s.O; o++)
-                for (var c = 0; c < s.C; c++)
+            TransformFilters(w, s.O, s.C, u, turned: true);
+            WinogradConvolve(dy, s.N, s.O, s.OH, s.OW, u, s.C, 2 - g.PadH, 2 - g.PadW, s.H, s.W, null, dx);
+        }
+        finally
+        {
+            CpuScratch.Return(u);
+        }
+    }
+
+    /// <summary>
+    /// The 16 planes of U for weights w [O, C, 3, 3]: U_xi [O, C] = (G w[o][c] G^T)_xi, or, <paramref name="turned"/>, the
+    /// backward pass's U_xi [C, O] of w[o][c] turned by 180 degrees. Eight kernels at a time with AVX2 (gathered with
+    /// their stride), in the order the planes are written.
+    /// </summary>
+    private static void TransformFilters(float* w, int outChannels, int inChannels, float* u, bool turned)
+    {
+        var plane = (long)outChannels * inChannels;
+        // Rows of U are o (forward) or c (turned); columns c or o. Kernel (row, col) is at w + its offset.
+        int rows = turned ? inChannels : outChannels, cols = turned ? outChannels : inChannels;
+        long rowStride = turned ? 9 : (long)inChannels * 9, colStride = turned ? (long)inChannels * 9 : 9;
+        var g = stackalloc Vector256<float>[9];
+        var one = stackalloc float[9];
+        for (var r = 0; r < rows; r++)
+        {
+            var col = 0;
+            if (Avx2.IsSupported && colStride * 7 + 8 <= int.MaxValue)
+            {
+                var offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)colStride;
+                for (; col + 8 <= cols; col += 8)
                 {
-                    var k = w + ((long)o * s.C + c) * 9;
-                    for (var i = 0; i < 9; i++) turned[i] = k[8 - i];
-                    FilterTransform(turned, up, s.C * s.O, c * s.O + o);
+                    var k = w + r * rowStride + col * colStride;
+                    for (var e = 0; e < 9; e++)
+                        g[e] = Avx2.GatherVector256(k, offsets + Vector256.Create(turned ? 8 - e : e), 4);
+                    FilterTransform8(g, u + (long)r * cols + col, plane);
                 }
-            WinogradConvolve(dy, s.N, s.O, s.OH, s.OW, up, s.C, 2 - g.PadH, 2 - g.PadW, s.H, s.W, null, dx);
+            }
+            for (; col < cols; col++)
+            {
+                var k = w + r * rowStride + col * colStride;
+                for (var e = 0; e < 9; e++) one[e] = k[turned ? 8 - e : e];
+                FilterTransform(one, u, (int)plane, r * cols + col);
+            }
+        }
+    }
+
+    /// <summary>U = G g G^T of eight kernels at once (g[e]: element e of each), stored at <paramref name="u"/> in each of the 16 planes.</summary>
+    private static void FilterTransform8(Vector256<float>* g, float* u, long plane)
+    {
+        var half = Vector256.Create(0.5f);
+        var t = stackalloc Vector256<float>[12]; // G g: 4 x 3
+        for (var j = 0; j < 3; j++)
+        {
+            Vector256<float> g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+            t[j] = g0;
+            t[3 + j] = half * (g0 + g1 + g2);
+            t[6 + j] = half * (g0 - g1 + g2);
+            t[9 + j] = g2;
+        }
+        for (var i = 0; i < 4; i++)
+        {
+            Vector256<float> a0 = t[3 * i], a1 = t[3 * i + 1], a2 = t[3 * i + 2];
+            a0.Store(u + (4 * i + 0) * plane);
+            (half * (a0 + a1 + a2)).Store(u + (4 * i + 1) * plane);
+            (half * (a0 - a1 + a2)).Store(u + (4 * i + 2) * plane);
+            a2.Store(u + (4 * i + 3) * plane);
         }
     }
 
@@ -136,7 +194,7 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// dw = beta dw + the gradient of a 3x3, stride-1 convolution with respect to its weights, through Winograd: per tile,
-    /// the gradient of U = G g G^T is (A dY A^T) * V elementwise, so dU_xi [C, O] = sum over tiles of V_xi dY'_xi^T (16 GEMMs
+    /// the gradient of U = G g G^T is (A dY A^T) * V elementwise, so dU_xi [O, C] = sum over tiles of dY'_xi V_xi^T (16 GEMMs
     /// whose inner dimension is the tiles), and dg = G^T dU G. Each worker sums its chunks into a partial of its own; the
     /// partials are added in worker order, so the result does not depend on which thread ran what.
     /// </summary>
@@ -166,8 +224,9 @@ public sealed unsafe partial class CpuBackend
                 for (var j = 0; j < count; j++)
                     GradientTransform(dy + ((long)(n0 + j) * s.O + oi) * s.Ohw, s.OH, s.OW, th, tw, lanes, plane,
                         gy + (long)oi * tiles + (long)j * tilesPerImage, gPlane);
+            // dU_xi [O, C] += dY'_xi [O, tiles] V_xi^T: [O, C] so that the final transform below reads it in order.
             for (var xi = 0; xi < 16; xi++)
-                GemmF32(false, true, s.C, s.O, tiles, 1f, v + xi * vPlane, gy + xi * gPlane, 1f, part + xi * (long)s.C * s.O, !perThreadGemm);
+                GemmF32(false, true, s.O, s.C, tiles, 1f, gy + xi * gPlane, v + xi * vPlane, 1f, part + xi * (long)s.C * s.O, !perThreadGemm);
         }
         if (perThreadGemm) CpuParallel.Items(Threads, worker => { for (var k = worker; k < chunks; k += Threads) Chunk(worker, k); });
         else for (var k = 0; k < chunks; k++) Chunk(0, k);
@@ -186,7 +245,7 @@ public sealed unsafe partial class CpuBackend
         for (var o = 0; o < s.O; o++)
             for (var c = 0; c < s.C; c++)
             {
-                for (var xi = 0; xi < 16; xi++) du[xi] = sum[xi * (long)s.C * s.O + (long)c * s.O + o];
+                for (var xi = 0; xi < 16; xi++) du[xi] = sum[xi * (long)s.C * s.O + (long)o * s.C + c];
                 for (var b = 0; b < 4; b++) // G^T dU: 3 x 4
                 {
                     float a0 = du[b], a1 = du[4 + b], a2 = du[8 + b], a3 = du[12 + b];
