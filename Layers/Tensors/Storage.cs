@@ -43,7 +43,9 @@ public abstract class Storage : IDisposable
 public sealed unsafe class CpuStorage : Storage
 {
     public const int Alignment = 64;
+    private static long _liveBytes;
     private void* _ptr;
+    private readonly long _allocated;
 
     public CpuStorage(long bytes) : base(Device.Cpu, bytes)
     {
@@ -51,7 +53,15 @@ public sealed unsafe class CpuStorage : Storage
         var alloc = (nuint)Math.Max(Alignment, (bytes + Alignment - 1) / Alignment * Alignment);
         _ptr = NativeMemory.AlignedAlloc(alloc, Alignment);
         NativeMemory.Clear(_ptr, alloc);
+        _allocated = (long)alloc;
+        Interlocked.Add(ref _liveBytes, _allocated);
     }
+
+    /// <summary>
+    /// Native bytes held by CPU tensors in this process right now (allocated and not yet freed), for finding leaks: it
+    /// returns to its earlier value once everything made since is disposed.
+    /// </summary>
+    public static long LiveBytes => Interlocked.Read(ref _liveBytes);
 
     public override nint Pointer
     {
@@ -67,6 +77,7 @@ public sealed unsafe class CpuStorage : Storage
         if (_ptr == null) return;
         NativeMemory.AlignedFree(_ptr);
         _ptr = null;
+        Interlocked.Add(ref _liveBytes, -_allocated);
     }
 }
 

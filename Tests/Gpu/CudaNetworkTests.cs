@@ -68,3 +68,22 @@ public class CudaNetworkTests
             AssertClose($"{arch} {name} after 3 steps", p.Value, gpuParams[name], 1e-4);
     }
 }
+
+/// <summary>The leak check of Tests/Embedding/NativeMemoryTests on the GPU: the stream-ordered pool's bytes in use.</summary>
+[Collection(nameof(Embedding.NativeMemoryCollection))]
+public class CudaNativeMemoryTests
+{
+    [Fact]
+    public void ThousandCreateDisposeCyclesLeaveNoDeviceMemoryBehind()
+    {
+        var cuda = Require();
+        Embedding.NativeMemoryTests.Cycle(0, GpuDevice);
+        var before = cuda.MemoryInUseBytes();
+        for (var i = 1; i <= 1000; i++)
+        {
+            Embedding.NativeMemoryTests.Cycle(i, GpuDevice);
+            if (i % 100 == 0) Assert.Equal(before, cuda.MemoryInUseBytes());
+        }
+        Assert.Equal(before, cuda.MemoryInUseBytes());
+    }
+}

@@ -139,6 +139,17 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
         return (long)value;
     }
 
+    /// <summary>Device memory in use now from the stream-ordered pool (after the work queued so far), for finding leaks.</summary>
+    public long MemoryInUseBytes()
+    {
+        Synchronize();
+        nint pool;
+        Cuda.Check(Cuda.cuDeviceGetDefaultMemPool(&pool, Device.Index));
+        ulong value;
+        Cuda.Check(Cuda.cuMemPoolGetAttribute(pool, CUmemPool_attribute.CU_MEMPOOL_ATTR_USED_MEM_CURRENT, &value));
+        return (long)value;
+    }
+
     public void ResetPeakMemory()
     {
         MakeCurrent();
