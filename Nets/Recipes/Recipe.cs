@@ -81,6 +81,8 @@ public sealed record Recipe
         if (recipe.Model.Length == 0 || recipe.Batch < 1 || recipe.Epochs < 1 || recipe.VirtualWorkers < 1 || recipe.Batch % recipe.VirtualWorkers != 0
             || recipe.Data is not ("imagefolder" or "fashion-mnist"))
             throw new DataFormatException(where, "a recipe needs a model, batch >= 1 divisible by virtual_workers, epochs >= 1, and data 'imagefolder' or 'fashion-mnist'");
+        if (recipe.Precision is not ("fp32" or "fp16" or "bf16"))
+            throw new DataFormatException(where, $"precision '{recipe.Precision}': expected fp32, fp16 or bf16");
         return recipe;
     }
 }

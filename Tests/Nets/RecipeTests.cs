@@ -48,6 +48,8 @@ public class RecipeTests
         Assert.Contains("bad.json", e.Message);
         File.WriteAllText(path, """{ "name": "x", "model": "resnet18", "learning_rate": 0.1 }""");
         Assert.Contains("learning_rate", Assert.Throws<NativeNets.Data.DataFormatException>(() => Recipe.Load(path)).Message);
+        File.WriteAllText(path, """{ "name": "x", "model": "resnet18", "precision": "fp8" }""");
+        Assert.Contains("fp8", Assert.Throws<NativeNets.Data.DataFormatException>(() => Recipe.Load(path)).Message);
         Assert.Throws<ArgumentException>(() => Recipe.Load("no-such-recipe"));
     }
 
@@ -98,5 +100,16 @@ public class RecipeTests
         var (dryCode, plan, _) = CliTests.RunCli("repro", "--recipe", recipePath, "--data", Path.Combine(dir.Path, "data"), "--dry-run");
         Assert.Equal(0, dryCode);
         Assert.Contains("8 training images", plan);
+        Assert.Contains("fp32", plan);
+
+        // The same recipe in bf16: the image-folder trainer with F16/BF16 activations and F32 masters, saved in F32.
+        var bf16Dir = Path.Combine(dir.Path, "run-bf16");
+        var bf16 = new RecipeRunner(Recipe.Load(recipePath) with { Precision = "bf16" }, bf16Dir, NativeNets.Tensors.Device.Cpu);
+        Assert.Equal(2, bf16.Run(Path.Combine(dir.Path, "data")).Count);
+        using (var saved = NativeNets.Data.Formats.SafetensorsFile.Open(Path.Combine(bf16Dir, "final.safetensors")))
+            Assert.Contains(saved.Entries, e => e.Name == "conv1.weight" && e.DType == "F32");
+        var (bf16Code, bf16Plan, _) = CliTests.RunCli("repro", "--recipe", recipePath, "--precision", "bf16", "--dry-run");
+        Assert.Equal(0, bf16Code);
+        Assert.Contains("bf16", bf16Plan);
     }
 }
