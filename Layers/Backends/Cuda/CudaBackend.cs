@@ -129,25 +129,24 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
     }
 
     /// <summary>The most device memory in use at once (from the stream-ordered pool) since the last <see cref="ResetPeakMemory"/>.</summary>
-    public long PeakMemoryBytes()
-    {
-        MakeCurrent();
-        nint pool;
-        Cuda.Check(Cuda.cuDeviceGetDefaultMemPool(&pool, Device.Index));
-        ulong value;
-        Cuda.Check(Cuda.cuMemPoolGetAttribute(pool, CUmemPool_attribute.CU_MEMPOOL_ATTR_USED_MEM_HIGH, &value));
-        return (long)value;
-    }
+    public long PeakMemoryBytes() => (long)PoolAttribute(CUmemPool_attribute.CU_MEMPOOL_ATTR_USED_MEM_HIGH);
 
     /// <summary>Device memory in use now from the stream-ordered pool (after the work queued so far), for finding leaks.</summary>
     public long MemoryInUseBytes()
     {
         Synchronize();
+        return (long)PoolAttribute(CUmemPool_attribute.CU_MEMPOOL_ATTR_USED_MEM_CURRENT);
+    }
+
+    /// <summary>A ulong attribute of this device's default stream-ordered memory pool.</summary>
+    private ulong PoolAttribute(CUmemPool_attribute attribute)
+    {
+        MakeCurrent();
         nint pool;
         Cuda.Check(Cuda.cuDeviceGetDefaultMemPool(&pool, Device.Index));
         ulong value;
-        Cuda.Check(Cuda.cuMemPoolGetAttribute(pool, CUmemPool_attribute.CU_MEMPOOL_ATTR_USED_MEM_CURRENT, &value));
-        return (long)value;
+        Cuda.Check(Cuda.cuMemPoolGetAttribute(pool, attribute, &value));
+        return value;
     }
 
     public void ResetPeakMemory()
