@@ -73,17 +73,20 @@ public sealed unsafe partial class CpuBackend
     /// Runs body(worker, firstImage, images, threadedGemm) over chunks of images; worker w (0 .. Threads - 1) takes chunks
     /// w, w + Threads, ... in order, whatever OS thread runs it, so per-worker partial sums are the same from run to run.
     /// </summary>
-    private static void ForChunks(ConvShape s, Action<int, int, int, bool> body)
+    private static void ForChunks(ConvShape s, Action<int, int, int, bool> body) => ForChunks(s.N, ChunkImages(s), body);
+
+    /// <summary>The same over <paramref name="n"/> images in chunks of <paramref name="imagesPerChunk"/> (Winograd sizes its own).</summary>
+    private static void ForChunks(int n, int imagesPerChunk, Action<int, int, int, bool> body)
     {
-        var g = ChunkImages(s);
-        var chunks = (s.N + g - 1) / g;
+        var g = imagesPerChunk;
+        var chunks = (n + g - 1) / g;
         if (chunks >= Threads && Threads > 1)
             CpuParallel.Items(Threads, w =>
             {
-                for (var c = w; c < chunks; c += Threads) body(w, c * g, Math.Min(g, s.N - c * g), false);
+                for (var c = w; c < chunks; c += Threads) body(w, c * g, Math.Min(g, n - c * g), false);
             });
         else
-            for (var c = 0; c < chunks; c++) body(0, c * g, Math.Min(g, s.N - c * g), true);
+            for (var c = 0; c < chunks; c++) body(0, c * g, Math.Min(g, n - c * g), true);
     }
 
     public override void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)

@@ -143,53 +143,68 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
+    /// The tiles of one image: th x tw tiles of 2x2 outputs; rows of lanes floats (the even or odd columns of a padded row,
+    /// with a vector of slack) for the column splits, RowsPadded of them per channel.
+    /// </summary>
+    private readonly record struct WinogradTiles(int Th, int Tw)
+    {
+        public static WinogradTiles Of(int oh, int ow) => new((oh + 1) / 2, (ow + 1) / 2);
+        public int PerImage => Th * Tw;
+        public int Lanes => (Tw + 1 + 7) / 8 * 8 + 8;
+        public int RowsPadded => 2 * Th + 2;
+
+        /// <summary>Floats of a chunk's scratch: 16 planes of each of the two transformed operands, and the split rows.</summary>
+        public long ScratchFloats(long plane1, long plane2) => 16 * (plane1 + plane2) + 2L * (RowsPadded + 1) * Lanes;
+    }
+
+    /// <summary>V for images [n0, n0 + count) of x [N, C, H, W]: tile t of image j and channel c at c * tiles + j * per image + t of each plane.</summary>
+    private static void TransformInputs(float* x, int n0, int count, int c, int h, int w, int padH, int padW, WinogradTiles t, float* plane,
+        float* v, long vPlane)
+    {
+        var tiles = count * t.PerImage;
+        for (var ci = 0; ci < c; ci++)
+            for (var j = 0; j < count; j++)
+                InputTransform(x + ((long)(n0 + j) * c + ci) * h * w, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane,
+                    v + (long)ci * tiles + (long)j * t.PerImage, vPlane);
+    }
+
+    /// <summary>
     /// y [N, O, OH, OW] = the 3x3 stride-1 convolution of x [N, C, H, W] (zero padding padH, padW) with the transformed
     /// weights u (16 planes [O, C]), plus bias when given.
     /// </summary>
     private static void WinogradConvolve(float* x, int n, int c, int h, int w, float* u, int o, int padH, int padW, int oh, int ow,
         float* bias, float* y)
     {
-        int th = (oh + 1) / 2, tw = (ow + 1) / 2, tilesPerImage = th * tw;
-        var (images, chunks, perThreadGemm) = WinogradChunks(n, c + o, tilesPerImage);
-        void Chunk(int chunk)
+        var t = WinogradTiles.Of(oh, ow);
+        ForChunks(n, WinogradChunkImages(n, c + o, t.PerImage), (_, n0, count, threadedGemm) =>
         {
-            var n0 = chunk * images;
-            var count = Math.Min(images, n - n0);
-            var tiles = count * tilesPerImage;
+            var tiles = count * t.PerImage;
             // Each of the 16 planes gets a vector of slack: the transforms write whole vectors past a row's last tile.
             long vPlane = (long)c * tiles + 16, mPlane = (long)o * tiles + 16;
-            var lanes = (tw + 1 + 7) / 8 * 8 + 8;
-            var rowsPadded = 2 * th + 2;
-            var buffer = (float*)Scratch((16 * (vPlane + mPlane) + 2L * (rowsPadded + 1) * lanes) * sizeof(float));
+            var buffer = (float*)Scratch(t.ScratchFloats(vPlane, mPlane) * sizeof(float));
             float* v = buffer, m = v + 16 * vPlane, plane = m + 16 * mPlane;
-            for (var ci = 0; ci < c; ci++)
-                for (var j = 0; j < count; j++)
-                    InputTransform(x + ((long)(n0 + j) * c + ci) * h * w, h, w, padH, padW, th, tw, lanes, plane,
-                        v + (long)ci * tiles + (long)j * tilesPerImage, vPlane);
+            TransformInputs(x, n0, count, c, h, w, padH, padW, t, plane, v, vPlane);
             for (var xi = 0; xi < 16; xi++)
-                GemmF32(false, false, o, tiles, c, 1f, u + (long)xi * o * c, v + xi * vPlane, 0f, m + xi * mPlane, !perThreadGemm);
+                GemmF32(false, false, o, tiles, c, 1f, u + (long)xi * o * c, v + xi * vPlane, 0f, m + xi * mPlane, threadedGemm);
             for (var oi = 0; oi < o; oi++)
                 for (var j = 0; j < count; j++)
-                    OutputTransform(m + (long)oi * tiles + (long)j * tilesPerImage, mPlane, th, tw, oh, ow, bias == null ? 0f : bias[oi],
+                    OutputTransform(m + (long)oi * tiles + (long)j * t.PerImage, mPlane, t.Th, t.Tw, oh, ow, bias == null ? 0f : bias[oi],
                         y + ((long)(n0 + j) * o + oi) * oh * ow);
-        }
-        if (perThreadGemm) CpuParallel.Items(Threads, worker => { for (var k = worker; k < chunks; k += Threads) Chunk(k); });
-        else for (var k = 0; k < chunks; k++) Chunk(k);
+        });
     }
 
     /// <summary>
-    /// Images per chunk, chunks, and whether chunks go to threads (each with single-threaded GEMMs) or run one after the
-    /// other on the threaded GEMM: a chunk's transformed tiles aim at <see cref="WinogradBudget"/> floats but give the
-    /// GEMMs at least <see cref="WinogradMinTiles"/> columns.
+    /// Images per chunk (ForChunks then sends chunks to threads, each with single-threaded GEMMs, or runs them one after
+    /// the other on the threaded GEMM): a chunk's transformed tiles aim at <see cref="WinogradBudget"/> floats but give
+    /// the GEMMs at least <see cref="WinogradMinTiles"/> columns, and there are chunks for every thread when the batch allows.
     /// </summary>
-    private static (int Images, int Chunks, bool PerThread) WinogradChunks(int n, int channels, int tilesPerImage)
+    private static int WinogradChunkImages(int n, int channels, int tilesPerImage)
     {
         var byBudget = (int)Math.Max(1, WinogradBudget / (16L * channels * tilesPerImage));
         var byTiles = (WinogradMinTiles + tilesPerImage - 1) / tilesPerImage;
         var images = Math.Clamp(Math.Max(byBudget, byTiles), 1, n);
         if ((n + images - 1) / images < Threads && n >= Threads) images = (n + Threads - 1) / Threads;
-        var chunks = (n + images - 1) / images;
-        return (images, chunks, chunks >= Threads && Threads > 1);
+        return images;
     }
 
     /// <summary>
@@ -200,36 +215,26 @@ public sealed unsafe partial class CpuBackend
     /// </summary>
     private static void WinogradBackwardFilter(float* x, float* dy, float* dw, ConvShape s, Conv2dGeometry g, float beta)
     {
-        int th = (s.OH + 1) / 2, tw = (s.OW + 1) / 2, tilesPerImage = th * tw;
-        var (images, chunks, perThreadGemm) = WinogradChunks(s.N, s.C + s.O, tilesPerImage);
+        var tiling = WinogradTiles.Of(s.OH, s.OW);
         var size = 16L * s.C * s.O;
         var partials = new nint[Threads];
-        void Chunk(int worker, int chunk)
+        ForChunks(s.N, WinogradChunkImages(s.N, s.C + s.O, tiling.PerImage), (worker, n0, count, threadedGemm) =>
         {
             if (partials[worker] == 0) partials[worker] = (nint)CpuScratch.Rent(size * sizeof(float));
             var part = (float*)partials[worker];
-            var n0 = chunk * images;
-            var count = Math.Min(images, s.N - n0);
-            var tiles = count * tilesPerImage;
+            var tiles = count * tiling.PerImage;
             long vPlane = (long)s.C * tiles + 16, gPlane = (long)s.O * tiles + 16;
-            var lanes = (tw + 1 + 7) / 8 * 8 + 8;
-            var rowsPadded = 2 * th + 2;
-            var buffer = (float*)Scratch((16 * (vPlane + gPlane) + 2L * (rowsPadded + 1) * lanes) * sizeof(float));
+            var buffer = (float*)Scratch(tiling.ScratchFloats(vPlane, gPlane) * sizeof(float));
             float* v = buffer, gy = v + 16 * vPlane, plane = gy + 16 * gPlane;
-            for (var ci = 0; ci < s.C; ci++)
-                for (var j = 0; j < count; j++)
-                    InputTransform(x + ((long)(n0 + j) * s.C + ci) * s.H * s.W, s.H, s.W, g.PadH, g.PadW, th, tw, lanes, plane,
-                        v + (long)ci * tiles + (long)j * tilesPerImage, vPlane);
+            TransformInputs(x, n0, count, s.C, s.H, s.W, g.PadH, g.PadW, tiling, plane, v, vPlane);
             for (var oi = 0; oi < s.O; oi++)
                 for (var j = 0; j < count; j++)
-                    GradientTransform(dy + ((long)(n0 + j) * s.O + oi) * s.Ohw, s.OH, s.OW, th, tw, lanes, plane,
-                        gy + (long)oi * tiles + (long)j * tilesPerImage, gPlane);
+                    GradientTransform(dy + ((long)(n0 + j) * s.O + oi) * s.Ohw, s.OH, s.OW, tiling.Th, tiling.Tw, tiling.Lanes, plane,
+                        gy + (long)oi * tiles + (long)j * tiling.PerImage, gPlane);
             // dU_xi [O, C] += dY'_xi [O, tiles] V_xi^T: [O, C] so that the final transform below reads it in order.
             for (var xi = 0; xi < 16; xi++)
-                GemmF32(false, true, s.O, s.C, tiles, 1f, gy + xi * gPlane, v + xi * vPlane, 1f, part + xi * (long)s.C * s.O, !perThreadGemm);
-        }
-        if (perThreadGemm) CpuParallel.Items(Threads, worker => { for (var k = worker; k < chunks; k += Threads) Chunk(worker, k); });
-        else for (var k = 0; k < chunks; k++) Chunk(0, k);
+                GemmF32(false, true, s.O, s.C, tiles, 1f, gy + xi * gPlane, v + xi * vPlane, 1f, part + xi * (long)s.C * s.O, threadedGemm);
+        });
 
         var sum = (float*)partials[0];
         for (var w = 1; w < partials.Length; w++)
