@@ -21,8 +21,10 @@ public abstract class NeuralClassifier : IClassifier
     private int[] _imageDims = [];
     private double _mean;
     private double _std = 1;
-    private DType _inputDType = DType.F32;
     private const string LossScaleKey = "loss_scale";
+
+    /// <summary>The dtype the network takes its input in: F32, or F16 / BF16 in mixed precision.</summary>
+    private DType InputDType => Options.Precision.ComputeDType();
 
     protected NeuralClassifier(TrainOptions? options, Device? device)
     {
@@ -89,7 +91,6 @@ public abstract class NeuralClassifier : IClassifier
         if (Options.NoDecayOnBatchNorm) GoyalRecipe.NoWeightDecayOnBatchNorm(_net);
         if (Options.ZeroInitResidualGamma) GoyalRecipe.ZeroInitLastBatchNormGamma(_net);
         MixedPrecisionNetwork.Apply(_net, Options.Precision);
-        _inputDType = Options.Precision.ComputeDType();
         var scaler = LossScaler = LossScaler.For(Options.Precision);
         if (scaler is not null) scaler.OnOverflow = e => OnOverflow?.Invoke(e);
         var ranks = Communicator?.Size ?? 1;
@@ -110,7 +111,7 @@ public abstract class NeuralClassifier : IClassifier
         using var buckets = Communicator is { } comm and not SingleRankCommunicator
             ? new Distributed.GradientBuckets(_net, comm) { ForceOneRank = true } : null;
         using var xU8 = new Tensor([batch, d], DType.U8, Device);
-        using var x = new Tensor([batch, .. _imageDims], _inputDType, Device);
+        using var x = new Tensor([batch, .. _imageDims], InputDType, Device);
         using var y = new Tensor([batch], DType.I32, Device);
         using var predicted = new Tensor([batch], DType.I32, Device);
         var yHost = new int[batch];
@@ -207,7 +208,7 @@ public abstract class NeuralClassifier : IClassifier
                 {
                     xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
                     xU8 = new Tensor([m, d], DType.U8, Device);
-                    x = new Tensor([m, .. _imageDims], _inputDType, Device);
+                    x = new Tensor([m, .. _imageDims], InputDType, Device);
                     predicted = new Tensor([m], DType.I32, Device);
                 }
                 LoadBatch(flat, Enumerable.Range(start, m).ToArray(), xU8, x!);
