@@ -15,6 +15,7 @@ internal readonly record struct LayerTime(string Path, int Depth, double Forward
 internal sealed class LayerTimes
 {
     private readonly List<string> _stack = [];
+    private readonly Stack<int> _open = new(); // the rows of the layers begun and not yet ended
     private readonly Dictionary<string, int> _index = [];
     private readonly List<(string Path, int Depth, double Forward, double Backward, int Calls)> _rows = [];
 
@@ -26,11 +27,12 @@ internal sealed class LayerTimes
         backend.Synchronize();
         _stack.Add(name);
         var path = string.Join('.', _stack);
-        if (!_index.ContainsKey(path))
+        if (!_index.TryGetValue(path, out var row))
         {
-            _index[path] = _rows.Count;
+            row = _index[path] = _rows.Count;
             _rows.Add((path, _stack.Count, 0, 0, 0));
         }
+        _open.Push(row);
         return Stopwatch.GetTimestamp();
     }
 
@@ -38,7 +40,7 @@ internal sealed class LayerTimes
     {
         backend.Synchronize();
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var i = _index[string.Join('.', _stack)];
+        var i = _open.Pop();
         _stack.RemoveAt(_stack.Count - 1);
         var r = _rows[i];
         _rows[i] = backward ? r with { Backward = r.Backward + seconds } : r with { Forward = r.Forward + seconds, Calls = r.Calls + 1 };
