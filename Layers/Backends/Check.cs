@@ -62,15 +62,23 @@ internal static class Check
     /// <summary>Batch norm's arguments: x and y alike, rank 4, and one value per channel in every per-channel tensor. Returns N, C and H*W.</summary>
     public static (int N, int C, int HW) BatchNorm(string op, Device device, Tensor x, Tensor y, params Tensor[] perChannel)
     {
+        var shapes = BatchNormShapes(op, device, x, y, perChannel);
+        foreach (var t in perChannel) SameDType(op, x, t);
+        return shapes;
+    }
+
+    /// <summary>
+    /// Batch norm's shapes without the dtype rule: for F16 / BF16 data, whose parameters and statistics may be F32 (the
+    /// caller checks that rule). Returns N, C and H*W.
+    /// </summary>
+    public static (int N, int C, int HW) BatchNormShapes(string op, Device device, Tensor x, Tensor y, params Tensor[] perChannel)
+    {
         OnDevice(op, device, [x, y, .. perChannel]);
         Rank(op, "input", x, 4);
         SameDType(op, x, y);
         SameCount(op, x, y);
         foreach (var t in perChannel)
-        {
-            SameDType(op, x, t);
             if (t.Count != x[1]) throw new ArgumentException($"{op}: {t.ShapeText} must have one value per channel of {x.ShapeText}");
-        }
         return (x[0], x[1], x[2] * x[3]);
     }
 

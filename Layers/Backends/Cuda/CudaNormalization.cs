@@ -41,7 +41,7 @@ public sealed unsafe partial class CudaBackend
         if (BatchNormReduced(op, [("x", x), ("y", y)], [("gamma", gamma), ("beta", beta), ("runningMean", runningMean), ("runningVar", runningVar),
                 ("saveMean", saveMean), ("saveInvStd", saveInvStd)]) is not null)
         {
-            var r = BatchNormShape(op, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
+            var r = Check.BatchNormShapes(op, Device, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
             if (r.N * r.HW < 2) throw new ArgumentException($"{op}: batch statistics need more than one value per channel, got {x.ShapeText}");
             using var p = new F32Twins(this);
             BatchNormForwardTrainingCudnn(op, x, y, p.In(gamma), p.In(beta), p.Out(runningMean), p.Out(runningVar), momentum, epsilon,
@@ -76,7 +76,7 @@ public sealed unsafe partial class CudaBackend
         const string op = nameof(BatchNormForwardInference);
         if (BatchNormReduced(op, [("x", x), ("y", y)], [("gamma", gamma), ("beta", beta), ("runningMean", runningMean), ("runningVar", runningVar)]) is not null)
         {
-            BatchNormShape(op, x, y, gamma, beta, runningMean, runningVar);
+            Check.BatchNormShapes(op, Device, x, y, gamma, beta, runningMean, runningVar);
             using var p = new F32Twins(this);
             BatchNormForwardInferenceCudnn(op, x, y, p.In(gamma), p.In(beta), p.In(runningMean), p.In(runningVar), epsilon);
             return;
@@ -106,7 +106,7 @@ public sealed unsafe partial class CudaBackend
         if (BatchNormReduced(op, [("x", x), ("dy", dy), ("dx", dx)], [("gamma", gamma), ("dgamma", dgamma), ("dbeta", dbeta), ("saveMean", saveMean),
                 ("saveInvStd", saveInvStd)]) is not null)
         {
-            BatchNormShape(op, x, dy, gamma, dgamma, dbeta, saveMean, saveInvStd);
+            Check.BatchNormShapes(op, Device, x, dy, gamma, dgamma, dbeta, saveMean, saveInvStd);
             Check.OnDevice(op, Device, dx);
             Check.SameDType(op, x, dx);
             Check.SameCount(op, x, dx);
@@ -146,7 +146,7 @@ public sealed unsafe partial class CudaBackend
                 ("runningVar", runningVar)]) is not null)
         {
             // nn_batchnorm_backward_inference_f16 / _bf16 take F16 / BF16 data and F32 parameters.
-            BatchNormShape(op, x, dy, gamma, dgamma, dbeta, runningMean, runningVar);
+            Check.BatchNormShapes(op, Device, x, dy, gamma, dgamma, dbeta, runningMean, runningVar);
             Check.OnDevice(op, Device, dx);
             Check.SameDType(op, x, dx);
             Check.SameCount(op, x, dx);

@@ -142,18 +142,6 @@ public sealed unsafe partial class CudaBackend
 
     // ---- argument checks for the ops whose shared checks (Check.*) want F32 -------------------------------------------
 
-    /// <summary>Check.BatchNorm without its one-dtype rule (F32 parameters beside F16 / BF16 data; <see cref="ReducedType"/> has checked the dtypes).</summary>
-    private (int N, int C, int HW) BatchNormShape(string op, Tensor x, Tensor y, params Tensor[] perChannel)
-    {
-        Check.OnDevice(op, Device, [x, y, .. perChannel]);
-        Check.Rank(op, "input", x, 4);
-        Check.SameDType(op, x, y);
-        Check.SameCount(op, x, y);
-        foreach (var t in perChannel)
-            if (t.Count != x[1]) throw new ArgumentException($"{op}: {t.ShapeText} must have one value per channel of {x.ShapeText}");
-        return (x[0], x[1], x[2] * x[3]);
-    }
-
     /// <summary>Check.ImageBatch for an F16 / BF16 output (the CPU normalises into an F32 twin and rounds it back).</summary>
     private (int N, int C, long Plane) ReducedImageBatch(string op, Tensor images, Tensor output, int means, int stds)
     {
