@@ -2,6 +2,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NativeNets.Tensors;
 
 namespace NativeNets.Backends;
@@ -314,8 +315,19 @@ public sealed unsafe partial class CpuBackend
             }
             else
             {
-                // B is stored N x K: walk each column's row of B contiguously.
-                for (var col = 0; col < nr; col++)
+                // B is stored N x K: each column of the strip is a row of B. Eight columns by eight k at a time through
+                // an 8x8 transpose (weight gradients are NT products with long rows), the rest one column at a time.
+                var col = 0;
+                if (Avx.IsSupported)
+                    for (; col + 8 <= cols; col += 8)
+                    {
+                        var src = b + (long)(jc + jr + col) * k + pc;
+                        var p = 0;
+                        for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, k, d + p * nr + col, nr);
+                        for (; p < kc; p++)
+                            for (var c = 0; c < 8; c++) d[p * nr + col + c] = src[(long)c * k + p];
+                    }
+                for (; col < nr; col++)
                 {
                     if (col < cols)
                     {
@@ -329,6 +341,32 @@ public sealed unsafe partial class CpuBackend
                 }
             }
         }
+    }
+
+    /// <summary>dst row i = column i of the 8x8 block at src: unpacks, 64-bit shuffles and a 128-bit lane swap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, long srcStride, float* dst, long dstStride)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + srcStride);
+        var r2 = Avx.LoadVector256(src + 2 * srcStride);
+        var r3 = Avx.LoadVector256(src + 3 * srcStride);
+        var r4 = Avx.LoadVector256(src + 4 * srcStride);
+        var r5 = Avx.LoadVector256(src + 5 * srcStride);
+        var r6 = Avx.LoadVector256(src + 6 * srcStride);
+        var r7 = Avx.LoadVector256(src + 7 * srcStride);
+        var (t0, t1, t2, t3) = (Avx.UnpackLow(r0, r1), Avx.UnpackHigh(r0, r1), Avx.UnpackLow(r2, r3), Avx.UnpackHigh(r2, r3));
+        var (t4, t5, t6, t7) = (Avx.UnpackLow(r4, r5), Avx.UnpackHigh(r4, r5), Avx.UnpackLow(r6, r7), Avx.UnpackHigh(r6, r7));
+        var (u0, u1, u2, u3) = (Avx.Shuffle(t0, t2, 0x44), Avx.Shuffle(t0, t2, 0xEE), Avx.Shuffle(t1, t3, 0x44), Avx.Shuffle(t1, t3, 0xEE));
+        var (u4, u5, u6, u7) = (Avx.Shuffle(t4, t6, 0x44), Avx.Shuffle(t4, t6, 0xEE), Avx.Shuffle(t5, t7, 0x44), Avx.Shuffle(t5, t7, 0xEE));
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

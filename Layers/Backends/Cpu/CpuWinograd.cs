@@ -4,22 +4,46 @@ using System.Runtime.Intrinsics.X86;
 
 namespace NativeNets.Backends;
 
-// Winograd F(2x2, 3x3) for the 3x3, stride-1 convolutions that make up most of a ResNet (Lavin & Gray 2016): each 2x2
-// block of outputs comes from a 4x4 block of input through 16 products instead of 36, so the GEMM work falls by 2.25x.
-// Per chunk of images: the input tiles are transformed (V = B^T d B) into 16 matrices [C, tiles], the weights once
-// per call (U = G g G^T) into 16 matrices [O, C], 16 GEMMs give M = U V, and the output transform (A^T M A) writes
-// the 2x2 blocks. The backward pass for the data is the same convolution of dy with the weights turned by 180 degrees
-// and their channel axes swapped, padded by 2 - p. F32 only (F64 keeps the exact paths for gradient checks); the
-// transforms round differently from a direct sum, within float32's accuracy (the layer tests hold them to 1e-4).
+// Winograd F(m x m, 3x3) for the 3x3, stride-1 convolutions that make up most of a ResNet (Lavin & Gray 2016), with
+// output tiles of m = 2 or 4: each m x m block of outputs comes from an (m + 2)^2 block of input through (m + 2)^2
+// products instead of 9 m^2, so the GEMM work falls by 2.25x (m = 2) or 4x (m = 4). Per chunk of images: the input
+// tiles are transformed (V = B^T d B) into (m + 2)^2 matrices [C, tiles], the weights once per call (U = G g G^T) into
+// as many matrices [O, C], one GEMM per plane gives M = U V, and the output transform (A^T M A) writes the blocks. The
+// backward pass for the data is the same convolution of dy with the weights turned by 180 degrees and their channel
+// axes swapped, padded by 2 - p. F32 only (F64 keeps the exact paths for gradient checks); the transforms round
+// differently from a direct sum, within float32's accuracy (the layer tests hold them to 1e-4). The F(2x2, 3x3)
+// transforms are in this file, the F(4x4, 3x3) ones in CpuWinograd4.cs.
 public sealed unsafe partial class CpuBackend
 {
-    /// <summary>NATIVENETS_CPU_WINOGRAD=0 turns it off (im2col + GEMM instead), to compare the two.</summary>
-    private static readonly bool WinogradEnabled = Environment.GetEnvironmentVariable("NATIVENETS_CPU_WINOGRAD") != "0";
+    /// <summary>NATIVENETS_CPU_WINOGRAD: 0 turns it off (im2col + GEMM instead), 2 or 4 forces the tile size; unset, the shape picks it.</summary>
+    private static readonly string? WinogradSetting = Environment.GetEnvironmentVariable("NATIVENETS_CPU_WINOGRAD");
+    private static readonly bool WinogradEnabled = WinogradSetting != "0";
+
+    /// <summary>
+    /// The output tile side m of F(m x m, 3x3) for <paramref name="n"/> images whose output is <paramref name="oh"/> x
+    /// <paramref name="ow"/>. 4 saves 1.78x of the GEMM work where the output divides into 4x4 tiles, less where the
+    /// last tiles hang over the edge, and its transforms cost more; it is chosen where it saves at least 1.5x and the
+    /// batch still gives the GEMMs <see cref="WinogradMinTiles"/> tiles, else 2. Measured on ResNet-18's four 3x3 shapes
+    /// at batch 64 (Bench/RESULTS.md): 4 won at 28x28 and 7x7, 2 at 14x14 (1.36x) and 4x4 (64 tiles for 512x512 weights).
+    /// </summary>
+    internal static int WinogradTileSize(int n, int oh, int ow)
+    {
+        if (WinogradSetting is "2" or "4") return WinogradSetting[0] - '0';
+        var (tiles2, tiles4) = (((oh + 1) / 2) * ((ow + 1) / 2), ((oh + 3) / 4) * ((ow + 3) / 4));
+        return 16.0 * tiles2 >= 1.5 * 36 * tiles4 && (long)n * tiles4 >= WinogradMinTiles ? 4 : 2;
+    }
 
     /// <summary>Whether a convolution goes through Winograd: F32, 3x3, stride 1, undilated, ungrouped, padding 0..2, enough channels.</summary>
     private static bool UseWinograd<T>(ConvShape s, Conv2dGeometry g) where T : unmanaged =>
         WinogradEnabled && typeof(T) == typeof(float) && s is { KH: 3, KW: 3, Groups: 1 } && s.C >= 16 && s.O >= 16 &&
         g is { StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1 } && g.PadH is >= 0 and <= 2 && g.PadW is >= 0 and <= 2;
+
+    /// <summary>For tests: the tile side, and whether the batch runs as one chunk split by planes, for n images of oh x ow outputs.</summary>
+    internal static (int Tile, bool ByPlanes) WinogradPlan(int n, int oh, int ow)
+    {
+        var m = WinogradTileSize(n, oh, ow);
+        return (m, WinogradByPlanes(n, WinogradTiles.Of(oh, ow, m)));
+    }
 
     /// <summary>For tests: whether an F32 convolution of this shape runs through Winograd.</summary>
     internal static bool WinogradApplies(int inChannels, int outChannels, int kernelH, int kernelW, Conv2dGeometry g) =>
@@ -29,14 +53,15 @@ public sealed unsafe partial class CpuBackend
     private const long WinogradBudget = 1 << 19;
     private const int WinogradMinTiles = 256;
 
-    /// <summary>y = conv(x, w) + bias for a 3x3, stride-1 layer, through Winograd F(2x2, 3x3).</summary>
+    /// <summary>y = conv(x, w) + bias for a 3x3, stride-1 layer, through Winograd F(m x m, 3x3).</summary>
     private static void WinogradForward(float* x, float* w, float* bias, float* y, ConvShape s, Conv2dGeometry g)
     {
-        var u = (float*)CpuScratch.Rent(16L * s.O * s.C * sizeof(float), zeroed: false);
+        var t = WinogradTiles.Of(s.OH, s.OW, WinogradTileSize(s.N, s.OH, s.OW));
+        var u = (float*)CpuScratch.Rent(t.Planes * (long)s.O * s.C * sizeof(float), zeroed: false);
         try
         {
-            TransformFilters(w, s.O, s.C, u, turned: false);
-            WinogradConvolve(x, s.N, s.C, s.H, s.W, u, s.O, g.PadH, g.PadW, s.OH, s.OW, bias, y);
+            TransformFilters(w, s.O, s.C, u, turned: false, t.M);
+            WinogradConvolve(x, s.N, s.C, s.H, s.W, u, s.O, g.PadH, g.PadW, t, bias, y);
         }
         finally
         {
@@ -44,15 +69,16 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>dx = the gradient of a 3x3, stride-1 convolution with respect to its input, through Winograd F(2x2, 3x3).</summary>
+    /// <summary>dx = the gradient of a 3x3, stride-1 convolution with respect to its input, through Winograd F(m x m, 3x3).</summary>
     private static void WinogradBackwardData(float* dy, float* w, float* dx, ConvShape s, Conv2dGeometry g)
     {
         // dx = conv(dy, w') with w'[c][o] = w[o][c] turned by 180 degrees, padding 2 - p: an [N, O, OH, OW] input, C outputs.
-        var u = (float*)CpuScratch.Rent(16L * s.C * s.O * sizeof(float), zeroed: false);
+        var t = WinogradTiles.Of(s.H, s.W, WinogradTileSize(s.N, s.H, s.W));
+        var u = (float*)CpuScratch.Rent(t.Planes * (long)s.C * s.O * sizeof(float), zeroed: false);
         try
         {
-            TransformFilters(w, s.O, s.C, u, turned: true);
-            WinogradConvolve(dy, s.N, s.O, s.OH, s.OW, u, s.C, 2 - g.PadH, 2 - g.PadW, s.H, s.W, null, dx);
+            TransformFilters(w, s.O, s.C, u, turned: true, t.M);
+            WinogradConvolve(dy, s.N, s.O, s.OH, s.OW, u, s.C, 2 - g.PadH, 2 - g.PadW, t, null, dx);
         }
         finally
         {
@@ -61,43 +87,55 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// The 16 planes of U for weights w [O, C, 3, 3]: U_xi [O, C] = (G w[o][c] G^T)_xi, or, <paramref name="turned"/>, the
-    /// backward pass's U_xi [C, O] of w[o][c] turned by 180 degrees. Eight kernels at a time with AVX2 (gathered with
-    /// their stride), in the order the planes are written.
+    /// The planes of U for weights w [O, C, 3, 3]: U_xi [O, C] = (G w[o][c] G^T)_xi, or, <paramref name="turned"/>, the
+    /// backward pass's U_xi [C, O] of w[o][c] turned by 180 degrees, for tiles of side <paramref name="m"/>. Eight kernels
+    /// at a time (gathered with their stride with AVX2), in the order the planes are written; the rest one at a time
+    /// through the same transform, from broadcast vectors.
     /// </summary>
-    private static void TransformFilters(float* w, int outChannels, int inChannels, float* u, bool turned)
+    private static void TransformFilters(float* w, int outChannels, int inChannels, float* u, bool turned, int m)
     {
         var plane = (long)outChannels * inChannels;
+        var planes = (m + 2) * (m + 2);
         // Rows of U are o (forward) or c (turned); columns c or o. Kernel (row, col) is at w + its offset.
         int rows = turned ? inChannels : outChannels, cols = turned ? outChannels : inChannels;
         long rowStride = turned ? 9 : (long)inChannels * 9, colStride = turned ? (long)inChannels * 9 : 9;
-        var g = stackalloc Vector256<float>[9];
-        var one = stackalloc float[9];
-        for (var r = 0; r < rows; r++)
+        CpuParallel.For(rows, Math.Max(1, 4096 / cols), (r0, r1) =>
         {
-            var col = 0;
-            if (Avx2.IsSupported && colStride * 7 + 8 <= int.MaxValue)
+            var g = stackalloc Vector256<float>[9];
+            var one = stackalloc float[36 * 8];
+            for (var r = (int)r0; r < r1; r++)
             {
-                var offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)colStride;
-                for (; col + 8 <= cols; col += 8)
+                var col = 0;
+                if (Avx2.IsSupported && colStride * 7 + 8 <= int.MaxValue)
+                {
+                    var offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)colStride;
+                    for (; col + 8 <= cols; col += 8)
+                    {
+                        var k = w + r * rowStride + col * colStride;
+                        for (var e = 0; e < 9; e++)
+                            g[e] = Avx2.GatherVector256(k, offsets + Vector256.Create(turned ? 8 - e : e), 4);
+                        FilterTransform(g, u + (long)r * cols + col, plane, m);
+                    }
+                }
+                for (; col < cols; col++)
                 {
                     var k = w + r * rowStride + col * colStride;
-                    for (var e = 0; e < 9; e++)
-                        g[e] = Avx2.GatherVector256(k, offsets + Vector256.Create(turned ? 8 - e : e), 4);
-                    FilterTransform8(g, u + (long)r * cols + col, plane);
+                    for (var e = 0; e < 9; e++) g[e] = Vector256.Create(k[turned ? 8 - e : e]);
+                    FilterTransform(g, one, 8, m);
+                    for (var xi = 0; xi < planes; xi++) u[xi * plane + (long)r * cols + col] = one[xi * 8];
                 }
             }
-            for (; col < cols; col++)
-            {
-                var k = w + r * rowStride + col * colStride;
-                for (var e = 0; e < 9; e++) one[e] = k[turned ? 8 - e : e];
-                FilterTransform(one, u, (int)plane, r * cols + col);
-            }
-        }
+        });
+    }
+
+    private static void FilterTransform(Vector256<float>* g, float* u, long plane, int m)
+    {
+        if (m == 2) FilterTransform2(g, u, plane);
+        else FilterTransform4(g, u, plane);
     }
 
     /// <summary>U = G g G^T of eight kernels at once (g[e]: element e of each), stored at <paramref name="u"/> in each of the 16 planes.</summary>
-    private static void FilterTransform8(Vector256<float>* g, float* u, long plane)
+    private static void FilterTransform2(Vector256<float>* g, float* u, long plane)
     {
         var half = Vector256.Create(0.5f);
         var t = stackalloc Vector256<float>[12]; // G g: 4 x 3
@@ -119,77 +157,154 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>U = G g G^T of one 3x3 kernel, scattered as element <paramref name="index"/> of the 16 planes of <paramref name="plane"/> floats.</summary>
-    private static void FilterTransform(float* k, float* u, int plane, int index)
+    /// <summary>
+    /// The tiles of one image: th x tw tiles of m x m outputs, each read from an (m + 2)^2 block of input; rows of lanes
+    /// floats (one column phase of a padded row, with a vector of slack) for the column splits, RowsPadded of them per
+    /// channel and phase.
+    /// </summary>
+    private readonly record struct WinogradTiles(int Th, int Tw, int M)
     {
-        // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
-        var t = stackalloc float[12]; // G g: 4 x 3
-        for (var j = 0; j < 3; j++)
-        {
-            float g0 = k[j], g1 = k[3 + j], g2 = k[6 + j];
-            t[j] = g0;
-            t[3 + j] = 0.5f * (g0 + g1 + g2);
-            t[6 + j] = 0.5f * (g0 - g1 + g2);
-            t[9 + j] = g2;
-        }
-        for (var i = 0; i < 4; i++)
-        {
-            float a0 = t[3 * i], a1 = t[3 * i + 1], a2 = t[3 * i + 2];
-            u[(long)(4 * i + 0) * plane + index] = a0;
-            u[(long)(4 * i + 1) * plane + index] = 0.5f * (a0 + a1 + a2);
-            u[(long)(4 * i + 2) * plane + index] = 0.5f * (a0 - a1 + a2);
-            u[(long)(4 * i + 3) * plane + index] = a2;
-        }
+        public static WinogradTiles Of(int oh, int ow, int m) => new((oh + m - 1) / m, (ow + m - 1) / m, m);
+        public int Planes => (M + 2) * (M + 2);
+        public int PerImage => Th * Tw;
+        public int Lanes => (Tw + 1 + 7) / 8 * 8 + 8;
+        public int RowsPadded => M * Th + 2;
+
+        /// <summary>Floats of the split rows of one channel and their line of scratch.</summary>
+        public long SplitFloats => (long)M * (RowsPadded + 1) * Lanes;
+
+        /// <summary>Floats of the planes of one image's tiles, with their slack.</summary>
+        public long LastImageFloats => Planes * (PerImage + 16L);
+
+        /// <summary>Floats of a chunk's scratch: the planes of each of the two transformed operands, and the split rows.</summary>
+        public long ScratchFloats(long plane1, long plane2) => Planes * (plane1 + plane2) + SplitFloats;
     }
 
     /// <summary>
-    /// The tiles of one image: th x tw tiles of 2x2 outputs; rows of lanes floats (the even or odd columns of a padded row,
-    /// with a vector of slack) for the column splits, RowsPadded of them per channel.
+    /// Whether a layer runs as one chunk of the whole batch with each step split over the threads (channels for the
+    /// transforms, planes for the GEMMs) instead of chunks of images per thread: where the batch has few tiles for its
+    /// weights (the deep, small layers), so that each thread reads only its share of the transformed weights and the
+    /// weight gradient needs no partial sums per thread.
     /// </summary>
-    private readonly record struct WinogradTiles(int Th, int Tw)
-    {
-        public static WinogradTiles Of(int oh, int ow) => new((oh + 1) / 2, (ow + 1) / 2);
-        public int PerImage => Th * Tw;
-        public int Lanes => (Tw + 1 + 7) / 8 * 8 + 8;
-        public int RowsPadded => 2 * Th + 2;
+    private static bool WinogradByPlanes(int n, WinogradTiles t) => Threads > 1 && (long)n * t.PerImage <= WinogradByPlanesTiles;
 
-        /// <summary>Floats of a chunk's scratch: 16 planes of each of the two transformed operands, and the split rows.</summary>
-        public long ScratchFloats(long plane1, long plane2) => 16 * (plane1 + plane2) + 2L * (RowsPadded + 1) * Lanes;
+    private const int WinogradByPlanesTiles = 1024;
+
+    /// <summary>
+    /// Runs transform(c0, c1, scratch) over channel ranges [c0, c1) of [0, count), one range per thread, with that thread's
+    /// scratch for the split rows and the last image (see <see cref="TransformInputs"/>).
+    /// </summary>
+    private static void ByChannelRanges(int count, WinogradTiles t, Action<int, int, nint> transform)
+    {
+        var ranges = Math.Min(Threads, count);
+        CpuParallel.Items(ranges, r => transform(count * r / ranges, count * (r + 1) / ranges, (nint)Scratch((t.SplitFloats + t.LastImageFloats) * sizeof(float))));
     }
 
-    /// <summary>V for images [n0, n0 + count) of x [N, C, H, W]: tile t of image j and channel c at c * tiles + j * per image + t of each plane.</summary>
-    private static void TransformInputs(float* x, int n0, int count, int c, int h, int w, int padH, int padW, WinogradTiles t, float* plane,
-        float* v, long vPlane)
+    /// <summary>
+    /// V for channels [c0, c1) of images [n0, n0 + count) of x [N, C, H, W]: tile t of image j and channel c at c * tiles +
+    /// j * per image + t of each plane. The transforms write whole vectors past an image's last tile, up to 7 tiles into
+    /// the next ones (written after it): given <paramref name="lastImage"/> (<see cref="WinogradTiles.LastImageFloats"/>),
+    /// the images that end less than 8 tiles before the range does go there first and are copied in, so that ranges run
+    /// side by side touch nothing of each other's.
+    /// </summary>
+    private static void TransformInputs(float* x, int n0, int count, int c, int c0, int c1, int h, int w, int padH, int padW, WinogradTiles t,
+        float* plane, float* v, long vPlane, float* lastImage = null)
     {
         var tiles = count * t.PerImage;
-        for (var ci = 0; ci < c; ci++)
+        for (var ci = c0; ci < c1; ci++)
             for (var j = 0; j < count; j++)
-                InputTransform(x + ((long)(n0 + j) * c + ci) * h * w, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane,
-                    v + (long)ci * tiles + (long)j * t.PerImage, vPlane);
+            {
+                var image = x + ((long)(n0 + j) * c + ci) * h * w;
+                var dst = v + (long)ci * tiles + (long)j * t.PerImage;
+                var last = lastImage != null && ((long)(c1 - 1 - ci) * count + count - 1 - j) * t.PerImage < 8;
+                float* to = last ? lastImage : dst;
+                var stride = last ? t.PerImage + 16L : vPlane;
+                if (t.M == 2) InputTransform2(image, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane, to, stride);
+                else InputTransform4(image, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane, to, stride);
+                if (last) CopyPlanes(to, stride, dst, vPlane, t);
+            }
+    }
+
+    /// <summary>Copies one image's tiles, plane by plane.</summary>
+    private static void CopyPlanes(float* from, long fromPlane, float* to, long toPlane, WinogradTiles t)
+    {
+        for (var xi = 0; xi < t.Planes; xi++)
+            new ReadOnlySpan<float>(from + xi * fromPlane, t.PerImage).CopyTo(new Span<float>(to + xi * toPlane, t.PerImage));
+    }
+
+    /// <summary>A dY A^T for channels [o0, o1) of images [n0, n0 + count) of dy [N, O, OH, OW], laid out as <see cref="TransformInputs"/> lays out V.</summary>
+    private static void TransformGradients(float* dy, int n0, int count, int o, int o0, int o1, int oh, int ow, WinogradTiles t,
+        float* plane, float* gy, long gPlane, float* lastImage = null)
+    {
+        var tiles = count * t.PerImage;
+        for (var oi = o0; oi < o1; oi++)
+            for (var j = 0; j < count; j++)
+            {
+                var src = dy + ((long)(n0 + j) * o + oi) * oh * ow;
+                var dst = gy + (long)oi * tiles + (long)j * t.PerImage;
+                var last = lastImage != null && ((long)(o1 - 1 - oi) * count + count - 1 - j) * t.PerImage < 8;
+                float* to = last ? lastImage : dst;
+                var stride = last ? t.PerImage + 16L : gPlane;
+                if (t.M == 2) GradientTransform2(src, oh, ow, t.Th, t.Tw, t.Lanes, plane, to, stride);
+                else GradientTransform4(src, oh, ow, t.Th, t.Tw, t.Lanes, plane, to, stride);
+                if (last) CopyPlanes(to, stride, dst, gPlane, t);
+            }
+    }
+
+    /// <summary>y = A^T M A (plus bias) for channels [o0, o1) of images [n0, n0 + count) of y [N, O, OH, OW].</summary>
+    private static void TransformOutputs(float* m, long mPlane, int n0, int count, int o, int o0, int o1, int oh, int ow, WinogradTiles t,
+        float* bias, float* y)
+    {
+        var tiles = count * t.PerImage;
+        for (var oi = o0; oi < o1; oi++)
+            for (var j = 0; j < count; j++)
+            {
+                var src = m + (long)oi * tiles + (long)j * t.PerImage;
+                var dst = y + ((long)(n0 + j) * o + oi) * oh * ow;
+                var b = bias == null ? 0f : bias[oi];
+                if (t.M == 2) OutputTransform2(src, mPlane, t.Th, t.Tw, oh, ow, b, dst);
+                else OutputTransform4(src, mPlane, t.Th, t.Tw, oh, ow, b, dst);
+            }
     }
 
     /// <summary>
     /// y [N, O, OH, OW] = the 3x3 stride-1 convolution of x [N, C, H, W] (zero padding padH, padW) with the transformed
-    /// weights u (16 planes [O, C]), plus bias when given.
+    /// weights u (planes [O, C]), plus bias when given; <paramref name="t"/> is the tiling of the output.
     /// </summary>
-    private static void WinogradConvolve(float* x, int n, int c, int h, int w, float* u, int o, int padH, int padW, int oh, int ow,
+    private static void WinogradConvolve(float* x, int n, int c, int h, int w, float* u, int o, int padH, int padW, WinogradTiles t,
         float* bias, float* y)
     {
-        var t = WinogradTiles.Of(oh, ow);
-        ForChunks(n, WinogradChunkImages(n, c + o, t.PerImage), (_, n0, count, threadedGemm) =>
+        var (oh, ow) = (h + 2 * padH - 2, w + 2 * padW - 2);
+        if (WinogradByPlanes(n, t))
+        {
+            var tiles = n * t.PerImage;
+            long vPlane = (long)c * tiles + 16, mPlane = (long)o * tiles + 16;
+            var v = (float*)CpuScratch.Rent(t.Planes * (vPlane + mPlane) * sizeof(float), zeroed: false);
+            var m = v + t.Planes * vPlane;
+            try
+            {
+                ByChannelRanges(c, t, (c0, c1, rows) =>
+                    TransformInputs(x, 0, n, c, c0, c1, h, w, padH, padW, t, (float*)rows, v, vPlane, (float*)rows + t.SplitFloats));
+                CpuParallel.Items(t.Planes, xi => GemmF32(false, false, o, tiles, c, 1f, u + (long)xi * o * c, v + xi * vPlane, 0f, m + xi * mPlane, allowThreads: false));
+                ByChannelRanges(o, t, (o0, o1, _) => TransformOutputs(m, mPlane, 0, n, o, o0, o1, oh, ow, t, bias, y));
+            }
+            finally
+            {
+                CpuScratch.Return(v);
+            }
+            return;
+        }
+        ForChunks(n, WinogradChunkImages(n, c + o, t), (_, n0, count, threadedGemm) =>
         {
             var tiles = count * t.PerImage;
-            // Each of the 16 planes gets a vector of slack: the transforms write whole vectors past a row's last tile.
+            // Each plane gets a vector of slack: the transforms write whole vectors past a row's last tile.
             long vPlane = (long)c * tiles + 16, mPlane = (long)o * tiles + 16;
             var buffer = (float*)Scratch(t.ScratchFloats(vPlane, mPlane) * sizeof(float));
-            float* v = buffer, m = v + 16 * vPlane, plane = m + 16 * mPlane;
-            TransformInputs(x, n0, count, c, h, w, padH, padW, t, plane, v, vPlane);
-            for (var xi = 0; xi < 16; xi++)
+            float* v = buffer, m = v + t.Planes * vPlane, plane = m + t.Planes * mPlane;
+            TransformInputs(x, n0, count, c, 0, c, h, w, padH, padW, t, plane, v, vPlane);
+            for (var xi = 0; xi < t.Planes; xi++)
                 GemmF32(false, false, o, tiles, c, 1f, u + (long)xi * o * c, v + xi * vPlane, 0f, m + xi * mPlane, threadedGemm);
-            for (var oi = 0; oi < o; oi++)
-                for (var j = 0; j < count; j++)
-                    OutputTransform(m + (long)oi * tiles + (long)j * t.PerImage, mPlane, t.Th, t.Tw, oh, ow, bias == null ? 0f : bias[oi],
-                        y + ((long)(n0 + j) * o + oi) * oh * ow);
+            TransformOutputs(m, mPlane, n0, count, o, 0, o, oh, ow, t, bias, y);
         });
     }
 
@@ -198,10 +313,10 @@ public sealed unsafe partial class CpuBackend
     /// the other on the threaded GEMM): a chunk's transformed tiles aim at <see cref="WinogradBudget"/> floats but give
     /// the GEMMs at least <see cref="WinogradMinTiles"/> columns, and there are chunks for every thread when the batch allows.
     /// </summary>
-    private static int WinogradChunkImages(int n, int channels, int tilesPerImage)
+    private static int WinogradChunkImages(int n, int channels, WinogradTiles t)
     {
-        var byBudget = (int)Math.Max(1, WinogradBudget / (16L * channels * tilesPerImage));
-        var byTiles = (WinogradMinTiles + tilesPerImage - 1) / tilesPerImage;
+        var byBudget = (int)Math.Max(1, WinogradBudget / ((long)t.Planes * channels * t.PerImage));
+        var byTiles = (WinogradMinTiles + t.PerImage - 1) / t.PerImage;
         var images = Math.Clamp(Math.Max(byBudget, byTiles), 1, n);
         if ((n + images - 1) / images < Threads && n >= Threads) images = (n + Threads - 1) / Threads;
         return images;
@@ -209,30 +324,51 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// dw = beta dw + the gradient of a 3x3, stride-1 convolution with respect to its weights, through Winograd: per tile,
-    /// the gradient of U = G g G^T is (A dY A^T) * V elementwise, so dU_xi [O, C] = sum over tiles of dY'_xi V_xi^T (16 GEMMs
-    /// whose inner dimension is the tiles), and dg = G^T dU G. Each worker sums its chunks into a partial of its own; the
-    /// partials are added in worker order, so the result does not depend on which thread ran what.
+    /// the gradient of U = G g G^T is (A dY A^T) * V elementwise, so dU_xi [O, C] = sum over tiles of dY'_xi V_xi^T (one GEMM
+    /// per plane, whose inner dimension is the tiles), and dg = G^T dU G. Each worker sums its chunks into a partial of
+    /// its own; the partials are added in worker order, so the result does not depend on which thread ran what.
     /// </summary>
     private static void WinogradBackwardFilter(float* x, float* dy, float* dw, ConvShape s, Conv2dGeometry g, float beta)
     {
-        var tiling = WinogradTiles.Of(s.OH, s.OW);
-        var size = 16L * s.C * s.O;
+        var tiling = WinogradTiles.Of(s.OH, s.OW, WinogradTileSize(s.N, s.OH, s.OW));
+        var planes = tiling.Planes;
+        var size = planes * (long)s.C * s.O;
+        if (WinogradByPlanes(s.N, tiling))
+        {
+            // One chunk: dU_xi = dY'_xi V_xi^T whole, one plane per GEMM and thread, no partial sums.
+            var tiles = s.N * tiling.PerImage;
+            long vPlane = (long)s.C * tiles + 16, gPlane = (long)s.O * tiles + 16;
+            var v = (float*)CpuScratch.Rent((planes * (vPlane + gPlane) + size) * sizeof(float), zeroed: false);
+            float* gy = v + planes * vPlane, du = gy + planes * gPlane;
+            try
+            {
+                ByChannelRanges(s.C, tiling, (c0, c1, rows) =>
+                    TransformInputs(x, 0, s.N, s.C, c0, c1, s.H, s.W, g.PadH, g.PadW, tiling, (float*)rows, v, vPlane, (float*)rows + tiling.SplitFloats));
+                ByChannelRanges(s.O, tiling, (o0, o1, rows) =>
+                    TransformGradients(dy, 0, s.N, s.O, o0, o1, s.OH, s.OW, tiling, (float*)rows, gy, gPlane, (float*)rows + tiling.SplitFloats));
+                CpuParallel.Items(planes, xi =>
+                    GemmF32(false, true, s.O, s.C, tiles, 1f, gy + xi * gPlane, v + xi * vPlane, 0f, du + xi * (long)s.C * s.O, allowThreads: false));
+                FilterGradients(du, dw, s.O, s.C, tiling.M, beta);
+            }
+            finally
+            {
+                CpuScratch.Return(v);
+            }
+            return;
+        }
         var partials = new nint[Threads];
-        ForChunks(s.N, WinogradChunkImages(s.N, s.C + s.O, tiling.PerImage), (worker, n0, count, threadedGemm) =>
+        ForChunks(s.N, WinogradChunkImages(s.N, s.C + s.O, tiling), (worker, n0, count, threadedGemm) =>
         {
             if (partials[worker] == 0) partials[worker] = (nint)CpuScratch.Rent(size * sizeof(float));
             var part = (float*)partials[worker];
             var tiles = count * tiling.PerImage;
             long vPlane = (long)s.C * tiles + 16, gPlane = (long)s.O * tiles + 16;
             var buffer = (float*)Scratch(tiling.ScratchFloats(vPlane, gPlane) * sizeof(float));
-            float* v = buffer, gy = v + 16 * vPlane, plane = gy + 16 * gPlane;
-            TransformInputs(x, n0, count, s.C, s.H, s.W, g.PadH, g.PadW, tiling, plane, v, vPlane);
-            for (var oi = 0; oi < s.O; oi++)
-                for (var j = 0; j < count; j++)
-                    GradientTransform(dy + ((long)(n0 + j) * s.O + oi) * s.Ohw, s.OH, s.OW, tiling.Th, tiling.Tw, tiling.Lanes, plane,
-                        gy + (long)oi * tiles + (long)j * tiling.PerImage, gPlane);
+            float* v = buffer, gy = v + planes * vPlane, plane = gy + planes * gPlane;
+            TransformInputs(x, n0, count, s.C, 0, s.C, s.H, s.W, g.PadH, g.PadW, tiling, plane, v, vPlane);
+            TransformGradients(dy, n0, count, s.O, 0, s.O, s.OH, s.OW, tiling, plane, gy, gPlane);
             // dU_xi [O, C] += dY'_xi [O, tiles] V_xi^T: [O, C] so that the final transform below reads it in order.
-            for (var xi = 0; xi < 16; xi++)
+            for (var xi = 0; xi < planes; xi++)
                 GemmF32(false, true, s.O, s.C, tiles, 1f, gy + xi * gPlane, v + xi * vPlane, 1f, part + xi * (long)s.C * s.O, threadedGemm);
         });
 
@@ -244,39 +380,74 @@ public sealed unsafe partial class CpuBackend
             System.Numerics.Tensors.TensorPrimitives.Add(span, new ReadOnlySpan<float>((float*)partials[w], (int)size), span);
             CpuScratch.Return((void*)partials[w]);
         }
-        // dg = G^T dU G, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-        var du = stackalloc float[16];
-        var t = stackalloc float[12];
-        for (var o = 0; o < s.O; o++)
-            for (var c = 0; c < s.C; c++)
+        FilterGradients(sum, dw, s.O, s.C, tiling.M, beta);
+        CpuScratch.Return(sum);
+    }
+
+    /// <summary>
+    /// dw [O, C, 3, 3] = beta dw + G^T dU G for every kernel, dU in the planes of <paramref name="sum"/> ([O, C] each):
+    /// eight input channels at a time, each of the nine results then written to its place in the eight kernels.
+    /// </summary>
+    private static void FilterGradients(float* sum, float* dw, int outChannels, int inChannels, int m, float beta)
+    {
+        var planes = (m + 2) * (m + 2);
+        var plane = (long)outChannels * inChannels;
+        var du = stackalloc Vector256<float>[36];
+        var k9 = stackalloc Vector256<float>[9];
+        var lanes = stackalloc float[8];
+        for (var o = 0; o < outChannels; o++)
+            for (var c = 0; c < inChannels; c += 8)
             {
-                for (var xi = 0; xi < 16; xi++) du[xi] = sum[xi * (long)s.C * s.O + (long)o * s.C + c];
-                for (var b = 0; b < 4; b++) // G^T dU: 3 x 4
+                var count = Math.Min(8, inChannels - c);
+                var at = sum + (long)o * inChannels + c;
+                for (var xi = 0; xi < planes; xi++)
                 {
-                    float a0 = du[b], a1 = du[4 + b], a2 = du[8 + b], a3 = du[12 + b];
-                    t[b] = a0 + 0.5f * (a1 + a2);
-                    t[4 + b] = 0.5f * (a1 - a2);
-                    t[8 + b] = 0.5f * (a1 + a2) + a3;
+                    if (count == 8) du[xi] = Vector256.Load(at + xi * plane);
+                    else
+                    {
+                        for (var i = 0; i < 8; i++) lanes[i] = i < count ? at[xi * plane + i] : 0f;
+                        du[xi] = Vector256.Load(lanes);
+                    }
                 }
-                var k = dw + ((long)o * s.C + c) * 9;
-                for (var i = 0; i < 3; i++)
+                if (m == 2) FilterGradient2(du, k9);
+                else FilterGradient4(du, k9);
+                var kernels = dw + ((long)o * inChannels + c) * 9;
+                for (var e = 0; e < 9; e++)
                 {
-                    float b0 = t[4 * i], b1 = t[4 * i + 1], b2 = t[4 * i + 2], b3 = t[4 * i + 3];
-                    var (g0, g1, g2) = (b0 + 0.5f * (b1 + b2), 0.5f * (b1 - b2), 0.5f * (b1 + b2) + b3);
-                    k[3 * i] = beta == 0 ? g0 : beta * k[3 * i] + g0;
-                    k[3 * i + 1] = beta == 0 ? g1 : beta * k[3 * i + 1] + g1;
-                    k[3 * i + 2] = beta == 0 ? g2 : beta * k[3 * i + 2] + g2;
+                    k9[e].Store(lanes);
+                    for (var i = 0; i < count; i++)
+                        kernels[i * 9 + e] = beta == 0 ? lanes[i] : beta * kernels[i * 9 + e] + lanes[i];
                 }
             }
-        CpuScratch.Return(sum);
+    }
+
+    /// <summary>dg = G^T dU G for F(2x2, 3x3): G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]; du 4 x 4, g 3 x 3.</summary>
+    private static void FilterGradient2(Vector256<float>* du, Vector256<float>* g)
+    {
+        var half = Vector256.Create(0.5f);
+        var t = stackalloc Vector256<float>[12];
+        for (var b = 0; b < 4; b++) // G^T dU: 3 x 4
+        {
+            Vector256<float> a0 = du[b], a1 = du[4 + b], a2 = du[8 + b], a3 = du[12 + b];
+            t[b] = a0 + half * (a1 + a2);
+            t[4 + b] = half * (a1 - a2);
+            t[8 + b] = half * (a1 + a2) + a3;
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            Vector256<float> b0 = t[4 * i], b1 = t[4 * i + 1], b2 = t[4 * i + 2], b3 = t[4 * i + 3];
+            g[3 * i] = b0 + half * (b1 + b2);
+            g[3 * i + 1] = half * (b1 - b2);
+            g[3 * i + 2] = half * (b1 + b2) + b3;
+        }
     }
 
     /// <summary>
     /// A dY A^T for every 2x2 block of one channel of dy (zero past its bottom and right edges), as tiles [ti * tw + tj] of
     /// the 16 planes of <paramref name="gy"/>; A = [1 0; 1 1; 1 -1; 0 -1]. Even and odd columns are split first, as in
-    /// <see cref="InputTransform"/>.
+    /// <see cref="InputTransform2"/>.
     /// </summary>
-    private static void GradientTransform(float* dy, int oh, int ow, int th, int tw, int lanes, float* plane, float* gy, long gPlane)
+    private static void GradientTransform2(float* dy, int oh, int ow, int th, int tw, int lanes, float* plane, float* gy, long gPlane)
     {
         float* even = plane, odd = plane + 2L * lanes;
         for (var ti = 0; ti < th; ti++)
@@ -323,7 +494,7 @@ public sealed unsafe partial class CpuBackend
     /// The padded rows are split into even and odd columns first, so that every step runs over the tiles of a row as
     /// vectors: tile tj reads even columns tj, tj + 1 and odd columns tj, tj + 1.
     /// </summary>
-    private static void InputTransform(float* x, int h, int w, int padH, int padW, int th, int tw, int lanes, float* plane, float* v, long vPlane)
+    private static void InputTransform2(float* x, int h, int w, int padH, int padW, int th, int tw, int lanes, float* plane, float* v, long vPlane)
     {
         var rows = 2 * th + 2;
         float* even = plane, odd = plane + (long)rows * lanes;
@@ -405,7 +576,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Y = A^T M A for the tiles of one output channel of one image, plus bias, into its [oh, ow] plane.</summary>
-    private static void OutputTransform(float* m, long mPlane, int th, int tw, int oh, int ow, float bias, float* y)
+    private static void OutputTransform2(float* m, long mPlane, int th, int tw, int oh, int ow, float bias, float* y)
     {
         var y00 = stackalloc float[8];
         var y01 = stackalloc float[8];
