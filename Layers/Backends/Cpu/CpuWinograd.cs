@@ -541,8 +541,7 @@ public sealed unsafe partial class CpuBackend
     {
         if (Avx2.IsSupported)
         {
-            new Span<float>(temp, 2 * lanes).Clear();
-            new ReadOnlySpan<float>(row, w).CopyTo(new Span<float>(temp + pad, w));
+            PadRow(row, w, pad, temp, 2 * lanes);
             for (var k = 0; k < lanes; k += 8)
             {
                 var a = Avx.LoadVector256(temp + 2 * k);
@@ -559,6 +558,26 @@ public sealed unsafe partial class CpuBackend
             even[k] = (uint)c0 < (uint)w ? row[c0] : 0f;
             odd[k] = (uint)c1 < (uint)w ? row[c1] : 0f;
         }
+    }
+
+    /// <summary>
+    /// line[0, length) = the row shifted right by <paramref name="pad"/>, zeros around it (length a multiple of 8, at least
+    /// w + pad). Rows are short (4 to 60 floats here): vector loops, not the span helpers' calls.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PadRow(float* row, int w, int pad, float* line, int length)
+    {
+        for (var i = 0; i < length; i += 8) Vector256<float>.Zero.Store(line + i);
+        CopyRow(row, line + pad, w);
+    }
+
+    /// <summary>dst[0, n) = src[0, n) for short rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(float* src, float* dst, int n)
+    {
+        var j = 0;
+        for (; j + 8 <= n; j += 8) Vector256.Load(src + j).Store(dst + j);
+        for (; j < n; j++) dst[j] = src[j];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -640,8 +659,8 @@ public sealed unsafe partial class CpuBackend
             }
             if (Avx2.IsSupported)
             {
-                new ReadOnlySpan<float>(line0, ow).CopyTo(new Span<float>(y + (long)r0 * ow, ow));
-                if (r1 < oh) new ReadOnlySpan<float>(line1, ow).CopyTo(new Span<float>(y + (long)r1 * ow, ow));
+                CopyRow(line0, y + (long)r0 * ow, ow);
+                if (r1 < oh) CopyRow(line1, y + (long)r1 * ow, ow);
             }
         }
     }

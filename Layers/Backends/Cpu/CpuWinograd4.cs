@@ -120,8 +120,7 @@ public sealed unsafe partial class CpuBackend
     /// </summary>
     private static void SplitPhases(float* row, int w, int pad, int lanes, float* dst, long phaseStride, float* temp)
     {
-        new Span<float>(temp, 4 * lanes).Clear();
-        new ReadOnlySpan<float>(row, w).CopyTo(new Span<float>(temp + pad, w));
+        PadRow(row, w, pad, temp, 4 * lanes);
         if (Sse.IsSupported)
         {
             for (var k = 0; k < lanes; k += 4)
@@ -170,7 +169,7 @@ public sealed unsafe partial class CpuBackend
                 }
             }
             for (var a = 0; a < 4 && 4 * ti + a < oh; a++)
-                new ReadOnlySpan<float>(lines + a * line, ow).CopyTo(new Span<float>(y + (long)(4 * ti + a) * ow, ow));
+                CopyRow(lines + a * line, y + (long)(4 * ti + a) * ow, ow);
         }
     }
 
