@@ -59,6 +59,16 @@ public sealed unsafe class Tensor : IDisposable
     public static Tensor FromDevicePointer(nint devicePointer, int[] dims, DType dtype, Device device, Layout layout = Layout.NCHW) =>
         Wrap(devicePointer, dims, dtype, device, layout);
 
+    /// <summary>A tensor that owns <paramref name="storage"/> (made by a backend: pinned host memory, for one), which must hold it.</summary>
+    internal static Tensor OverStorage(Storage storage, int[] dims, DType dtype, Layout layout)
+    {
+        var d = CheckDims(dims);
+        var bytes = CountOf(d) * dtype.SizeOf();
+        if (storage.Bytes < bytes)
+            throw new ArgumentException($"a storage of {storage.Bytes} bytes cannot hold {FormatDims(d)} {dtype.Name()} ({bytes} bytes)", nameof(storage));
+        return new Tensor(d, dtype, layout, storage, ownsStorage: true);
+    }
+
     private static Tensor Wrap(nint pointer, int[] dims, DType dtype, Device device, Layout layout)
     {
         var d = CheckDims(dims);

@@ -47,6 +47,7 @@ internal static class EvalCommand
             {
                 BatchSize = p.GetValue(batch), Workers = Math.Max(1, p.GetValue(workers)), Shuffle = false,
                 BadImages = p.GetValue(bad) == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip,
+                BatchAllocator = ImageRun.BatchAllocatorFor(dev),
             });
             var asJson = p.GetValue(json);
             var result = Common.WithProgress(asJson, $"eval {name}", progress => ImageRun.Evaluate(m.Network, loader, dev, progress: (d, t) => progress(d, t)));

@@ -30,6 +30,13 @@ internal static class ImageRun
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
     /// <summary>
+    /// The loader's batch buffers for a run on <paramref name="device"/>: page-locked host memory for a GPU, so that each
+    /// batch goes up by DMA (<see cref="CudaBackend.NewPinnedHostTensor"/>); null (plain host memory) for the CPU.
+    /// </summary>
+    public static Func<int[], Tensor>? BatchAllocatorFor(Device device) =>
+        Backend.For(device) is CudaBackend cuda ? dims => cuda.NewPinnedHostTensor(dims, DType.U8, Layout.NHWC) : null;
+
+    /// <summary>
     /// Copies a loader batch to <paramref name="device"/> and normalises it into <paramref name="x"/> (NCHW, reused), in
     /// <paramref name="dtype"/>: F32, or the F16/BF16 of a mixed-precision network (the first layer's dtype).
     /// </summary>

@@ -122,9 +122,9 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
         var size = r.ImageSize;
         var batch = Math.Min(r.Batch, train.Count);
         using var trainLoader = new ImageLoader(train.Samples, ImageNetTransforms.Train(size), size, size,
-            new ImageLoaderOptions { BatchSize = batch, Seed = 1, DropLast = true });
+            new ImageLoaderOptions { BatchSize = batch, Seed = 1, DropLast = true, BatchAllocator = ImageRun.BatchAllocatorFor(device) });
         using var valLoader = val is null ? null : new ImageLoader(val.Samples, ImageNetTransforms.Eval(size, size * 8 / 7), size, size,
-            new ImageLoaderOptions { BatchSize = Math.Min(batch, 256), Shuffle = false });
+            new ImageLoaderOptions { BatchSize = Math.Min(batch, 256), Shuffle = false, BatchAllocator = ImageRun.BatchAllocatorFor(device) });
         var checkpoint = Path.Combine(OutputFolder, "checkpoint.ckpt");
         var fingerprint = $"{r.Name}, {r.Model}, {train.Count} images, batch {batch}" + (precision == MixedPrecision.Precision.Fp32 ? "" : $", {r.Precision}");
         var start = 0;

@@ -37,6 +37,28 @@ public class CudaBackendTests
     }
 
     [Fact]
+    public void PinnedHostTensorsAreCpuTensorsThatUploadAndFeedTheImageLoader()
+    {
+        var gpu = Require();
+        using var pinned = gpu.NewPinnedHostTensor([2, 5, 5, 3], DType.U8, Layout.NHWC);
+        Assert.Equal(Device.Cpu, pinned.Device);
+        Assert.IsType<PinnedHostStorage>(pinned.Storage);
+        var bytes = Enumerable.Range(0, (int)pinned.Count).Select(i => (byte)(i * 7)).ToArray();
+        pinned.CopyFrom<byte>(bytes); // the CPU backend writes it like any host tensor
+        using var onDevice = new Tensor([2, 5, 5, 3], DType.U8, GpuDevice, Layout.NHWC);
+        unsafe { gpu.CopyFromHost(pinned.Pointer, onDevice); }
+        Assert.Equal(bytes, onDevice.ToArray<byte>());
+        Assert.Throws<ArgumentException>(() => gpu.NewPinnedHostTensor([2, -1], DType.F32));
+
+        // The recipes' and eval's loader buffers on a GPU run: pinned, reused, freed with the loader.
+        var allocate = NativeNets.Nets.Experiments.ImageRun.BatchAllocatorFor(GpuDevice)!;
+        using var batch = allocate([4, 3, 8, 8]);
+        Assert.Equal((DType.U8, Layout.NHWC), (batch.DType, batch.Layout));
+        Assert.IsType<PinnedHostStorage>(batch.Storage);
+        Assert.Null(NativeNets.Nets.Experiments.ImageRun.BatchAllocatorFor(Device.Cpu));
+    }
+
+    [Fact]
     public void GatherRowsPicksRowsInOrder()
     {
         var gpu = Require();

@@ -190,6 +190,36 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
         Cuda.cuMemFreeAsync(pointer, _stream);
     }
 
+    /// <summary>
+    /// A CPU tensor in page-locked host memory (cuMemHostAlloc, portable to every context): the CPU backend uses it like
+    /// any host tensor, and copies from it to this device run by DMA at the bus's speed instead of through the driver's
+    /// staging buffer. Image loaders assemble their batches in it on a GPU run (<c>ImageLoaderOptions.BatchAllocator</c>).
+    /// Pinned memory is a scarce system resource: keep a few batches of it, not a dataset. Disposing the tensor frees it.
+    /// </summary>
+    public Tensor NewPinnedHostTensor(int[] dims, DType dtype, Layout layout = Layout.NCHW)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        var count = 1L;
+        foreach (var d in dims)
+        {
+            if (d < 0) throw new ArgumentException($"{nameof(NewPinnedHostTensor)}: negative dimension in {Tensor.FormatDims(dims)}", nameof(dims));
+            count = checked(count * d);
+        }
+        var bytes = checked(count * dtype.SizeOf());
+        MakeCurrent();
+        // Rounded up as CPU storage is, so that vector loops may read whole vectors past the last element.
+        var buffer = PinnedHostBuffer.Allocate((nuint)Math.Max(CpuStorage.Alignment, (bytes + CpuStorage.Alignment - 1) / CpuStorage.Alignment * CpuStorage.Alignment));
+        try
+        {
+            return Tensor.OverStorage(new PinnedHostStorage(buffer, bytes), dims, dtype, layout);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
     public override void CopyFromHost(nint source, Tensor destination)
     {
         Check.OnDevice(nameof(CopyFromHost), Device, destination);
