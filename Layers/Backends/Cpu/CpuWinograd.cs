@@ -192,7 +192,7 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// Runs transform(c0, c1, scratch) over channel ranges [c0, c1) of [0, count), one range per thread, with that thread's
-    /// scratch for the split rows and the last image (see <see cref="TransformInputs"/>).
+    /// scratch for the split rows and the last image (see <see cref="TransformImages"/>).
     /// </summary>
     private static void ByChannelRanges(int count, WinogradTiles t, Action<int, int, nint> transform)
     {
@@ -200,54 +200,50 @@ public sealed unsafe partial class CpuBackend
         CpuParallel.Items(ranges, r => transform(count * r / ranges, count * (r + 1) / ranges, (nint)Scratch((t.SplitFloats + t.LastImageFloats) * sizeof(float))));
     }
 
-    /// <summary>
-    /// V for channels [c0, c1) of images [n0, n0 + count) of x [N, C, H, W]: tile t of image j and channel c at c * tiles +
-    /// j * per image + t of each plane. The transforms write whole vectors past an image's last tile, up to 7 tiles into
-    /// the next ones (written after it): given <paramref name="lastImage"/> (<see cref="WinogradTiles.LastImageFloats"/>),
-    /// the images that end less than 8 tiles before the range does go there first and are copied in, so that ranges run
-    /// side by side touch nothing of each other's.
-    /// </summary>
+    /// <summary>V for channels [c0, c1) of images [n0, n0 + count) of x [N, C, H, W], laid out by <see cref="TransformImages"/>.</summary>
     private static void TransformInputs(float* x, int n0, int count, int c, int c0, int c1, int h, int w, int padH, int padW, WinogradTiles t,
-        float* plane, float* v, long vPlane, float* lastImage = null)
+        float* plane, float* v, long vPlane, float* lastImage = null) =>
+        TransformImages(count, c0, c1, t, v, vPlane, lastImage, (ci, j, to, stride) =>
+        {
+            var image = x + ((long)(n0 + j) * c + ci) * h * w;
+            if (t.M == 2) InputTransform2(image, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane, to, stride);
+            else InputTransform4(image, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane, to, stride);
+        });
+
+    /// <summary>A dY A^T for channels [o0, o1) of images [n0, n0 + count) of dy [N, O, OH, OW], laid out by <see cref="TransformImages"/>.</summary>
+    private static void TransformGradients(float* dy, int n0, int count, int o, int o0, int o1, int oh, int ow, WinogradTiles t,
+        float* plane, float* gy, long gPlane, float* lastImage = null) =>
+        TransformImages(count, o0, o1, t, gy, gPlane, lastImage, (oi, j, to, stride) =>
+        {
+            var src = dy + ((long)(n0 + j) * o + oi) * oh * ow;
+            if (t.M == 2) GradientTransform2(src, oh, ow, t.Th, t.Tw, t.Lanes, plane, to, stride);
+            else GradientTransform4(src, oh, ow, t.Th, t.Tw, t.Lanes, plane, to, stride);
+        });
+
+    /// <summary>Transforms one channel of one image into planes of <paramref name="stride"/> floats starting at <paramref name="to"/>.</summary>
+    private delegate void ImageTransform(int channel, int image, float* to, long stride);
+
+    /// <summary>
+    /// Runs <paramref name="transform"/> for channels [c0, c1) of <paramref name="count"/> images: channel c of image j goes
+    /// to tiles c * tiles + j * per image of each plane of <paramref name="dst"/>. The transforms write whole vectors past
+    /// an image's last tile, up to 7 tiles into the next ones (written after it): given <paramref name="lastImage"/>
+    /// (<see cref="WinogradTiles.LastImageFloats"/>), the images that end less than 8 tiles before the range does go
+    /// there first and are copied in, so that ranges run side by side touch nothing of each other's.
+    /// </summary>
+    private static void TransformImages(int count, int c0, int c1, WinogradTiles t, float* dst, long plane, float* lastImage, ImageTransform transform)
     {
         var tiles = count * t.PerImage;
         for (var ci = c0; ci < c1; ci++)
             for (var j = 0; j < count; j++)
             {
-                var image = x + ((long)(n0 + j) * c + ci) * h * w;
-                var dst = v + (long)ci * tiles + (long)j * t.PerImage;
-                var last = lastImage != null && ((long)(c1 - 1 - ci) * count + count - 1 - j) * t.PerImage < 8;
-                float* to = last ? lastImage : dst;
-                var stride = last ? t.PerImage + 16L : vPlane;
-                if (t.M == 2) InputTransform2(image, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane, to, stride);
-                else InputTransform4(image, h, w, padH, padW, t.Th, t.Tw, t.Lanes, plane, to, stride);
-                if (last) CopyPlanes(to, stride, dst, vPlane, t);
-            }
-    }
-
-    /// <summary>Copies one image's tiles, plane by plane.</summary>
-    private static void CopyPlanes(float* from, long fromPlane, float* to, long toPlane, WinogradTiles t)
-    {
-        for (var xi = 0; xi < t.Planes; xi++)
-            new ReadOnlySpan<float>(from + xi * fromPlane, t.PerImage).CopyTo(new Span<float>(to + xi * toPlane, t.PerImage));
-    }
-
-    /// <summary>A dY A^T for channels [o0, o1) of images [n0, n0 + count) of dy [N, O, OH, OW], laid out as <see cref="TransformInputs"/> lays out V.</summary>
-    private static void TransformGradients(float* dy, int n0, int count, int o, int o0, int o1, int oh, int ow, WinogradTiles t,
-        float* plane, float* gy, long gPlane, float* lastImage = null)
-    {
-        var tiles = count * t.PerImage;
-        for (var oi = o0; oi < o1; oi++)
-            for (var j = 0; j < count; j++)
-            {
-                var src = dy + ((long)(n0 + j) * o + oi) * oh * ow;
-                var dst = gy + (long)oi * tiles + (long)j * t.PerImage;
-                var last = lastImage != null && ((long)(o1 - 1 - oi) * count + count - 1 - j) * t.PerImage < 8;
-                float* to = last ? lastImage : dst;
-                var stride = last ? t.PerImage + 16L : gPlane;
-                if (t.M == 2) GradientTransform2(src, oh, ow, t.Th, t.Tw, t.Lanes, plane, to, stride);
-                else GradientTransform4(src, oh, ow, t.Th, t.Tw, t.Lanes, plane, to, stride);
-                if (last) CopyPlanes(to, stride, dst, gPlane, t);
+                var at = dst + (long)ci * tiles + (long)j * t.PerImage;
+                if (lastImage != null && ((long)(c1 - 1 - ci) * count + count - 1 - j) * t.PerImage < 8)
+                {
+                    transform(ci, j, lastImage, t.PerImage + 16L);
+                    for (var xi = 0; xi < t.Planes; xi++)
+                        new ReadOnlySpan<float>(lastImage + xi * (t.PerImage + 16L), t.PerImage).CopyTo(new Span<float>(at + xi * plane, t.PerImage));
+                }
+                else transform(ci, j, at, plane);
             }
     }
 
