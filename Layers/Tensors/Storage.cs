@@ -49,13 +49,18 @@ public sealed unsafe class CpuStorage : Storage
 
     public CpuStorage(long bytes) : base(Device.Cpu, bytes)
     {
-        // Round up so that vector loops may read whole vectors past the last element of a row.
-        var alloc = (nuint)Math.Max(Alignment, (bytes + Alignment - 1) / Alignment * Alignment);
+        var alloc = AllocationBytes(bytes);
         _ptr = NativeMemory.AlignedAlloc(alloc, Alignment);
         NativeMemory.Clear(_ptr, alloc);
         _allocated = (long)alloc;
         Interlocked.Add(ref _liveBytes, _allocated);
     }
+
+    /// <summary>
+    /// Bytes to allocate for <paramref name="bytes"/> of host tensor: rounded up to whole vectors, so that vector loops may
+    /// read whole vectors past the last element of a row.
+    /// </summary>
+    internal static nuint AllocationBytes(long bytes) => (nuint)Math.Max(Alignment, (bytes + Alignment - 1) / Alignment * Alignment);
 
     /// <summary>
     /// Native bytes held by CPU tensors in this process right now (allocated and not yet freed), for finding leaks: it

@@ -196,6 +196,9 @@ public sealed unsafe class Tensor : IDisposable
         return (int[])dims.Clone();
     }
 
+    /// <summary>Bytes of a tensor of <paramref name="dims"/> in <paramref name="dtype"/>, after the same checks as the constructors (for backends that allocate their own storage).</summary>
+    internal static long BytesOf(int[] dims, DType dtype) => checked(CountOf(CheckDims(dims)) * dtype.SizeOf());
+
     private static long CountOf(int[] dims)
     {
         long n = 1;

@@ -198,17 +198,9 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
     /// </summary>
     public Tensor NewPinnedHostTensor(int[] dims, DType dtype, Layout layout = Layout.NCHW)
     {
-        ArgumentNullException.ThrowIfNull(dims);
-        var count = 1L;
-        foreach (var d in dims)
-        {
-            if (d < 0) throw new ArgumentException($"{nameof(NewPinnedHostTensor)}: negative dimension in {Tensor.FormatDims(dims)}", nameof(dims));
-            count = checked(count * d);
-        }
-        var bytes = checked(count * dtype.SizeOf());
+        var bytes = Tensor.BytesOf(dims, dtype);
         MakeCurrent();
-        // Rounded up as CPU storage is, so that vector loops may read whole vectors past the last element.
-        var buffer = PinnedHostBuffer.Allocate((nuint)Math.Max(CpuStorage.Alignment, (bytes + CpuStorage.Alignment - 1) / CpuStorage.Alignment * CpuStorage.Alignment));
+        var buffer = PinnedHostBuffer.Allocate(CpuStorage.AllocationBytes(bytes));
         try
         {
             return Tensor.OverStorage(new PinnedHostStorage(buffer, bytes), dims, dtype, layout);
