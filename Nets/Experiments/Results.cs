@@ -17,6 +17,9 @@ internal abstract record Result(string Model)
 internal sealed record KnnResult(string Model, int K, string Distance, int TrainCount, int TestCount, double Accuracy,
     double Seconds, double QueriesPerSecond, string Device) : Result(Model)
 {
+    /// <summary>SHA-256 of the predicted labels (little-endian int32s), so two devices' answers compare label by label.</summary>
+    public string PredictionsSha256 { get; init; } = "";
+
     public override JsonObject ToJsonObject() => new()
     {
         ["model"] = Model,
@@ -28,6 +31,7 @@ internal sealed record KnnResult(string Model, int K, string Distance, int Train
         ["seconds"] = Round(Seconds, 4),
         ["queries_per_second"] = Round(QueriesPerSecond, 1),
         ["device"] = Device,
+        ["predictions_sha256"] = PredictionsSha256,
     };
 }
 

@@ -18,7 +18,11 @@ internal static class Runner
         var seconds = clock.Elapsed.TotalSeconds;
         var accuracy = ClassifierExtensions.Accuracy(predicted, test.Labels);
         return new KnnResult(knn.Name, k, distance.ToString().ToLowerInvariant(), train.Count, test.Count, accuracy,
-            seconds, test.Count / Math.Max(seconds, 1e-9), device.ToString());
+            seconds, test.Count / Math.Max(seconds, 1e-9), device.ToString())
+        {
+            PredictionsSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(predicted.AsSpan()))),
+        };
     }
 
     public static TrainResult Train(string model, LabeledImages train, LabeledImages test, TrainOptions options, Device device,

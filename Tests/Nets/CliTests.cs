@@ -33,6 +33,12 @@ public class CliTests : IDisposable
         Assert.InRange(root.GetProperty("accuracy").GetDouble(), 0.9, 1.0);
         Assert.True(root.GetProperty("queries_per_second").GetDouble() > 0);
         Assert.StartsWith("knn", root.GetProperty("model").GetString());
+        // The fingerprint of the predicted labels: a SHA-256 in hex, and another set of predictions (99 of them) gives another.
+        var sha = root.GetProperty("predictions_sha256").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", sha);
+        var (_, again, _) = Run("knn", "--data", _dir.Path, "--k", "3", "--distance", "l2", "--json", "--limit", "99");
+        using var fewer = JsonDocument.Parse(Assert.Single(Lines(again)));
+        Assert.NotEqual(sha, fewer.RootElement.GetProperty("predictions_sha256").GetString());
     }
 
     [Fact]

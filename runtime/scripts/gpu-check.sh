@@ -1,49 +1,133 @@
 #!/usr/bin/env bash
-# The whole GPU check, in one call on the GPU host (see DEVELOPERS.md). Run from the repository root with
-# out/bundle.tar.xz carried (make bundle BUNDLE_DATA=1). Writes everything it measured under $OUT:
-#   doctor.txt/.json, gpu-tests.txt, knn-cuda.json + knn-cpu.json, lenet5-cuda.json, nccl-one-rank.json (where mpirun is),
-#   bench-resnet50.json, torch-resnet50.json, bench-gpu/ + RESULTS.md (fp16/bf16 rows), layer-times-resnet50-bf16.txt
-# Nothing here has run on a GPU yet: the session that wrote it had no GPU host.
+# The GPU check, in one device call on the GPU host (see DEVELOPERS.md). Run from the repository root with
+# out/bundle.tar.xz carried (make bundle BUNDLE_DATA=1 BUNDLE_FIXTURES=0):
+#   PHASES="probe tests knn bench" BUDGET=330 bash runtime/scripts/gpu-check.sh
+# PHASES picks and orders what runs (default: all, in the order below); BUDGET is the seconds the whole call may take:
+# each step gets its own cap, cut to what is left, and a step that would get under 10 s is skipped and says so.
+#   probe     nvidia-smi, the libraries the loader finds, `nativenets doctor` (text and --json)
+#   tests     the GPU tests, one process per class (a native fault in one class cannot hide the others' results)
+#   knn       k-NN L1, the 10,000 test images against the bundle's training images, --device cuda, then cpu: the predictions' SHA-256 must match
+#   lenet     LeNet-5 trained on cuda
+#   bench     ResNet-50 batch 256 fp32 (TF32) and fp16, NativeNets then PyTorch (Bench/anchors/torch_train.py)
+#   mixed     bench-gpu.sh's rows (ROWS, default resnet50 fp16 and bf16) into a copy of Bench/RESULTS.md
+#   layers    ResNet-50 bf16 per-layer times
+#   nccl      a one-rank NCCL communicator under mpirun (where mpirun is)
+#   nsight    ncu follows the NVTX ranges of --profile-steps 3:3 (the profiler's capture range)
+# Everything lands in one folder, packed into $OUT/gpu-check.tgz after every step (the device tool brings back
+# at most 8 files), with steps.txt (each step, its exit status and seconds) printed as it goes.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-check-out}
+PHASES=${PHASES:-probe tests knn lenet bench mixed layers nccl nsight}
+BUDGET=${BUDGET:-540}
+PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
+START=$(date +%s)
 WORK=${WORK:-/tmp/nativenets-gpu}
-rm -rf "$WORK" && mkdir -p "$WORK"
+R=$WORK/results
+rm -rf "$WORK" && mkdir -p "$WORK" "$R"
 tar -C "$WORK" -xJf out/bundle.tar.xz
 B=$WORK/bundle
 export NATIVENETS_KERNEL_CACHE=$WORK/kernel-cache
-step() { echo "== $* ($(date +%T))" | tee -a "$OUT/steps.txt"; }
+# A bundle made with BUNDLE_FIXTURES=0 reads the parity fixtures and photos from the repository this runs in.
+[[ -d $B/fixtures ]] || export NATIVENETS_FIXTURES=$PWD/Tests/Fixtures
 
-step doctor
-nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
-"$B/nativenets" doctor > "$OUT/doctor.txt" 2>&1; echo "exit $?" >> "$OUT/doctor.txt"
-"$B/nativenets" doctor --json > "$OUT/doctor.json" 2>&1
+left() { echo $((BUDGET - ($(date +%s) - START))); }
+pack() { tar -C "$R" -czf "$WORK/pack.tgz" . && cp "$WORK/pack.tgz" "$OUT/gpu-check.tgz"; }
+# step NAME CAP COMMAND...: stdout to NAME.out, stderr to NAME.err, the last lines of both on the console.
+step() {
+    local name=$1 cap=$2 rc t0
+    shift 2
+    local room=$(($(left) - 12))
+    ((room < cap)) && cap=$room
+    if ((cap < 10)); then
+        echo "== $name: skipped, $(left) s left of $BUDGET" | tee -a "$R/steps.txt"
+        return 0
+    fi
+    echo "== $name (cap $cap s, at $(($(date +%s) - START)) s)" | tee -a "$R/steps.txt"
+    t0=$(date +%s)
+    timeout -k 5 "$cap" "$@" > "$R/$name.out" 2> "$R/$name.err"
+    rc=$?
+    echo "   $name: exit $rc after $(($(date +%s) - t0)) s" | tee -a "$R/steps.txt"
+    tail -n 4 "$R/$name.out" | cut -c1-400
+    tail -n 6 "$R/$name.err" | cut -c1-400
+    pack
+    return 0
+}
+has() { [[ " $PHASES " == *" $1 "* ]]; }
 
-step gpu tests
-timeout 300 "$B/run-tests" -namespace NativeNets.Tests.Gpu -noColor > "$OUT/gpu-tests.txt" 2>&1; echo "exit $?" >> "$OUT/gpu-tests.txt"
-tail -3 "$OUT/gpu-tests.txt"
-
-if [[ -d "$B/data" ]]; then
-    step knn on the full test set, cuda and cpu
-    timeout 120 "$B/nativenets" knn --data "$B/data" --device cuda --json > "$OUT/knn-cuda.json" 2> "$OUT/knn-cuda.err"
-    timeout 300 "$B/nativenets" knn --data "$B/data" --device cpu --json > "$OUT/knn-cpu.json" 2> "$OUT/knn-cpu.err"
-    step lenet5 on cuda
-    timeout 300 "$B/nativenets" train --model lenet5 --data "$B/data" --device cuda --json > "$OUT/lenet5-cuda.json" 2> "$OUT/lenet5-cuda.err"
-fi
-
-if command -v mpirun >/dev/null; then
-    step NCCL communicator, one rank
-    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb timeout 300 mpirun -np 1 "$B/nativenets" train --distributed --model resnet20 \
-        --data "$B/data" --device cuda --epochs 1 --json > "$OUT/nccl-one-rank.json" 2> "$OUT/nccl-one-rank.err"
-fi
-
-step resnet50 f32 training throughput, NativeNets then PyTorch
-timeout 240 "$B/nativenets" bench --model resnet50 --batch 256 --precision fp32 --steps 20 --device cuda --tf32 --json > "$OUT/bench-resnet50.json" 2> "$OUT/bench-resnet50.err"
-timeout 240 python3 Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp32 --steps 20 --json > "$OUT/torch-resnet50.json" 2> "$OUT/torch-resnet50.err"
-step "mixed precision: resnet50 fp16 and bf16 beside PyTorch (bench-gpu.sh), and resnet50's per-layer times"
-cp Bench/RESULTS.md "$OUT/RESULTS.md"
-ROWS="resnet50:256:fp16 resnet50:256:bf16" NATIVENETS="$B/nativenets" OUT="$OUT/bench-gpu" RESULTS_MD="$OUT/RESULTS.md" \
-    timeout 400 bash runtime/scripts/bench-gpu.sh > "$OUT/bench-gpu.txt" 2>&1
-timeout 200 "$B/nativenets" bench --model resnet50 --batch 256 --precision bf16 --steps 5 --warmup 3 --device cuda --layer-times 2 \
-    > "$OUT/layer-times-resnet50-bf16.txt" 2>&1
-step done
+for phase in $PHASES; do
+    case $phase in
+    probe)
+        step nvidia-smi 20 nvidia-smi
+        step libraries 20 bash -c 'ldconfig -p | grep -E "libcuda\.so|libcudnn\.so|libcublas|libnccl|libnvrtc|libnvToolsExt|libnvjpeg"; ls /usr/local/cuda/lib64 | head -80'
+        step doctor 60 "$B/nativenets" doctor
+        step doctor-json 60 "$B/nativenets" doctor --json
+        ;;
+    tests)
+        for class in CudaBackendTests ReducedPrecisionTests CudaNetworkTests; do
+            step "tests-$class" 240 "$B/run-tests" -class "NativeNets.Tests.Gpu.$class" -noColor -noAutoReporters -reporter verbose \
+                -longRunning 30 -xml "$R/tests-$class.xml"
+        done
+        step tests-embedding 120 "$B/run-tests" -class "NativeNets.Tests.Embedding.EmbeddingTests" -class "NativeNets.Tests.Embedding.EmbeddingExampleTests" \
+            -method- "NativeNets.Tests.Embedding.EmbeddingExampleTests.TheDocumentShowsTheCodeTheTestsRun" \
+            -noColor -noAutoReporters -reporter verbose -longRunning 30 # (that one reads docs/, which the bundle has not)
+        grep -h -E "^=== TEST EXECUTION SUMMARY|Total:|Failed:|Skipped:" "$R"/tests-*.out | head -20
+        ;;
+    knn)
+        step knn-cuda 90 "$B/nativenets" knn --data "$B/data" --device cuda --json
+        step knn-cpu 120 "$B/nativenets" knn --data "$B/data" --device cpu --json
+        "$PYTHON" - "$R" <<'PY' | tee "$R/knn-compare.txt"
+import json, sys
+r = sys.argv[1]
+def last(name):
+    try:
+        return json.loads([l for l in open(f"{r}/{name}.out") if l.startswith("{")][-1])
+    except Exception as e:
+        return {"error": repr(e)}
+g, c = last("knn-cuda"), last("knn-cpu")
+same = g.get("predictions_sha256") and g.get("predictions_sha256") == c.get("predictions_sha256")
+print(f"knn L1 k=1, {g.get('test_count')} queries against {g.get('train_count')}: cuda accuracy {g.get('accuracy')}, "
+      f"{g.get('queries_per_second')} queries/s; cpu accuracy {c.get('accuracy')}, {c.get('queries_per_second')} queries/s; "
+      f"predictions {'IDENTICAL' if same else 'DIFFERENT'} ({g.get('predictions_sha256')} vs {c.get('predictions_sha256')})")
+PY
+        ;;
+    lenet)
+        step lenet5-cuda 120 "$B/nativenets" train --model lenet5 --data "$B/data" --device cuda --json
+        ;;
+    bench)
+        step bench-resnet50-fp32 120 "$B/nativenets" bench --model resnet50 --batch 256 --precision fp32 --steps 20 --device cuda --tf32 --json
+        step torch-resnet50-fp32 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp32 --steps 20 --json
+        step bench-resnet50-fp16 120 "$B/nativenets" bench --model resnet50 --batch 256 --precision fp16 --steps 20 --device cuda --json
+        step torch-resnet50-fp16 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp16 --steps 20 --json
+        ;;
+    mixed)
+        cp Bench/RESULTS.md "$R/RESULTS.md"
+        step bench-gpu 400 env ROWS="${ROWS:-resnet50:256:fp16 resnet50:256:bf16}" NATIVENETS="$B/nativenets" OUT="$R/bench-gpu" \
+            RESULTS_MD="$R/RESULTS.md" PYTHON="$PYTHON" bash runtime/scripts/bench-gpu.sh
+        ;;
+    layers)
+        step layer-times-resnet50-bf16 150 "$B/nativenets" bench --model resnet50 --batch 256 --precision bf16 --steps 5 --warmup 3 \
+            --device cuda --layer-times 2
+        ;;
+    nccl)
+        if command -v mpirun > /dev/null; then
+            step nccl-one-rank 150 env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb mpirun -np 1 "$B/nativenets" train \
+                --distributed --model resnet20 --data "$B/data" --device cuda --epochs 1 --json
+        else
+            echo "== nccl: no mpirun on this host" | tee -a "$R/steps.txt"
+        fi
+        ;;
+    nsight)
+        if command -v ncu > /dev/null; then
+            # Only step 3 is inside the capture range: ncu must list that step's NVTX range and none of the others'.
+            step nsight-ncu 150 ncu --nvtx --profile-from-start off --metrics gpu__time_duration.sum --print-summary per-nvtx \
+                "$B/nativenets" train --model lenet5 --data "$B/data" --device cuda --steps 5 --profile-steps 3:3
+        else
+            echo "== nsight: no ncu on this host" | tee -a "$R/steps.txt"
+        fi
+        ;;
+    *) echo "== unknown phase $phase" | tee -a "$R/steps.txt" ;;
+    esac
+done
+echo "== done at $(($(date +%s) - START)) s" | tee -a "$R/steps.txt"
+pack
