@@ -21,6 +21,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=8)
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="after the timing, profile one training step and print its N costliest GPU kernels (to stderr)")
     ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
                     help="cpu only to check the script itself (bench-gpu.sh DEVICE=cpu): fp32, no peak memory")
     a = ap.parse_args()
@@ -43,7 +45,9 @@ def main():
     x = torch.randn(a.batch, 3, a.size, a.size, device=dev).to(memory_format=torch.channels_last)
     y = torch.randint(0, 1000, (a.batch,), device=dev)
     dtype = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[a.precision]
-    scaler = torch.cuda.amp.GradScaler(enabled=cuda and a.precision == "fp16")
+    # torch.amp.GradScaler from PyTorch 2.3 on (torch.cuda.amp's is deprecated there); Debian's 1.13 has only the old one.
+    fp16 = cuda and a.precision == "fp16"
+    scaler = torch.amp.GradScaler(a.device, enabled=fp16) if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler(enabled=fp16)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -83,6 +87,13 @@ def main():
               "device": torch.cuda.get_device_name() if cuda else "cpu", "train_images_per_second": round(train, 1),
               "infer_images_per_second": round(infer, 1), "peak_gpu_bytes": peak}
     print(json.dumps(result) if a.json else result)
+    if a.profile and cuda:
+        # The kernels of one training step, to set beside NativeNets' own (ncu's per-kernel summary).
+        model.train()
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+            step()
+            sync()
+        print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=a.profile, max_name_column_width=90), file=sys.stderr)
     return 0
 
 

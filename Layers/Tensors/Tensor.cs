@@ -141,6 +141,36 @@ public sealed unsafe class Tensor : IDisposable
         fixed (T* p = data) Backend.CopyFromHost((nint)p, this);
     }
 
+    /// <summary>
+    /// A copy on <paramref name="device"/>, with the same dims, dtype and layout; the caller owns it. Between a CPU and a GPU
+    /// the bytes go straight between host memory and the device; between two GPUs, through host memory.
+    /// </summary>
+    public Tensor CopyTo(Device device)
+    {
+        var copy = new Tensor(_dims, DType, device, Layout);
+        try
+        {
+            if (device == Device) Backend.Copy(this, copy);
+            else if (Device.Kind == DeviceKind.Cpu) copy.Backend.CopyFromHost(Pointer, copy);
+            else if (device.Kind == DeviceKind.Cpu) Backend.CopyToHost(this, copy.Pointer);
+            else
+            {
+                var staging = new byte[Bytes];
+                fixed (byte* p = staging)
+                {
+                    Backend.CopyToHost(this, (nint)p);
+                    copy.Backend.CopyFromHost((nint)p, copy);
+                }
+            }
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     public T[] ToArray<T>() where T : unmanaged
     {
         if (sizeof(T) != DType.SizeOf())

@@ -51,8 +51,7 @@ public sealed class NearestNeighbor : IClassifier
         DisposeModel();
         var (n, d) = images.AsMatrix;
         var ops = Backends.Backend.For(Device);
-        var u8 = new Tensor([n, d], DType.U8, Device);
-        ops.Copy(images.Reshape(n, d), u8);
+        var u8 = images.Reshape(n, d).CopyTo(Device);
         if (Distance == Distance.L1)
         {
             _references = u8;
@@ -82,7 +81,9 @@ public sealed class NearestNeighbor : IClassifier
         var ops = Backends.Backend.For(Device);
         var r = refs[0];
         var result = new int[q];
-        var flat = images.Reshape(q, d);
+        // The queries go to the device once; each block is gathered there.
+        using var onDevice = images.Device == Device ? null : images.CopyTo(Device);
+        var flat = (onDevice ?? images).Reshape(q, d);
         Tensor? queries = null, queriesF = null, distances = null, indices = null;
         try
         {

@@ -98,7 +98,9 @@ public abstract class NeuralClassifier : IClassifier
         (_mean, _std) = PixelStatistics(images);
 
         var ops = Backend.For(Device);
-        var flat = images.Reshape(n, d);
+        // The training set goes to the device once; batches are gathered there.
+        using var onDevice = images.Device == Device ? null : images.CopyTo(Device);
+        var flat = (onDevice ?? images).Reshape(n, d);
         using var loss = CreateLoss();
         using var sgd = new Sgd(_net.Parameters(), Options.LearningRate, Options.Momentum, Options.WeightDecay);
         ILearningRateSchedule schedule = Options.Schedule ?? new StepLearningRate(Options.LearningRate, Options.LrStepEpochs, Options.LrGamma);
@@ -195,7 +197,8 @@ public abstract class NeuralClassifier : IClassifier
         var inputs = _imageDims.Aggregate(1, (a, b) => a * b);
         if (d != inputs) throw new ArgumentException($"{Name}: images have {d} values each, the network takes {inputs} ({Tensor.FormatDims(_imageDims)})");
         var ops = Backend.For(Device);
-        var flat = images.Reshape(n, d);
+        using var onDevice = images.Device == Device ? null : images.CopyTo(Device);
+        var flat = (onDevice ?? images).Reshape(n, d);
         var result = new int[n];
         var batch = Math.Max(1, Math.Min(Options.BatchSize, n));
         Tensor? xU8 = null, x = null, predicted = null;
@@ -236,7 +239,7 @@ public abstract class NeuralClassifier : IClassifier
     /// <summary>Mean and standard deviation of all pixels, in [0, 1] units.</summary>
     private static (double Mean, double Std) PixelStatistics(Tensor images)
     {
-        var bytes = images.Span<byte>();
+        ReadOnlySpan<byte> bytes = images.Device.Kind == DeviceKind.Cpu ? images.Span<byte>() : images.ToArray<byte>();
         Span<long> histogram = stackalloc long[256];
         histogram.Clear();
         foreach (var b in bytes) histogram[b]++;

@@ -18,6 +18,20 @@ public class TensorTests
     }
 
     [Fact]
+    public void CopyToGivesAnOwnedCopyWithTheSameDimsDTypeAndLayout()
+    {
+        using var t = new Tensor([2, 3, 1, 2], DType.U8, layout: Layout.NHWC);
+        t.CopyFrom<byte>(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 });
+        using var copy = t.CopyTo(Device.Cpu);
+        Assert.Equal(t.Shape, copy.Shape);
+        Assert.Equal(DType.U8, copy.DType);
+        Assert.Equal(Layout.NHWC, copy.Layout);
+        Assert.NotEqual(t.Pointer, copy.Pointer);
+        t.Span<byte>()[0] = 99; // the copy does not share the storage
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, copy.ToArray<byte>());
+    }
+
+    [Fact]
     public void WrongSizesAreRefusedWithTheShape()
     {
         using var t = Tensor.Zeros(2, 3);

@@ -12,12 +12,14 @@
 #   mixed     bench-gpu.sh's rows (ROWS, default resnet50 fp16 and bf16) into a copy of Bench/RESULTS.md
 #   layers    ResNet-50 bf16 per-layer times
 #   nccl      a one-rank NCCL communicator under mpirun (where mpirun is)
+#   profile   one ResNet-50 batch 256 step per precision (PROFILE_PRECISIONS, default fp32 bf16): ncu's per-kernel summary of
+#             NativeNets' step (--profile-steps) and torch.profiler's costliest kernels of PyTorch's
 #   nsight    ncu follows the NVTX ranges of --profile-steps 3:3 (the profiler's capture range)
 # Everything lands in one folder, packed into $OUT/gpu-check.tgz after every step (the device tool brings back
 # at most 8 files), with steps.txt (each step, its exit status and seconds) printed as it goes.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-check-out}
-PHASES=${PHASES:-probe tests knn lenet bench mixed layers nccl nsight}
+PHASES=${PHASES:-probe tests knn lenet bench mixed layers profile nccl nsight}
 BUDGET=${BUDGET:-540}
 PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
@@ -64,7 +66,7 @@ for phase in $PHASES; do
         step doctor-json 60 "$B/nativenets" doctor --json
         ;;
     tests)
-        for class in CudaBackendTests ReducedPrecisionTests CudaNetworkTests; do
+        for class in CudaBackendTests ReducedPrecisionTests CudaNetworkTests CudaNativeMemoryTests; do
             step "tests-$class" 240 "$B/run-tests" -class "NativeNets.Tests.Gpu.$class" -noColor -noAutoReporters -reporter verbose \
                 -longRunning 30 -xml "$R/tests-$class.xml"
         done
@@ -116,6 +118,15 @@ PY
         else
             echo "== nccl: no mpirun on this host" | tee -a "$R/steps.txt"
         fi
+        ;;
+    profile)
+        for p in ${PROFILE_PRECISIONS:-fp32 bf16}; do
+            tf32=""; [[ $p == fp32 ]] && tf32="--tf32"
+            step "ncu-resnet50-$p" 150 ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --print-summary per-kernel \
+                "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 --steps 1 --warmup 3 --profile-steps 4:4 --device cuda
+            step "torch-profile-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" \
+                --steps 5 --warmup 5 --json --profile 40
+        done
         ;;
     nsight)
         if command -v ncu > /dev/null; then
