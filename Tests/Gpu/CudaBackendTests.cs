@@ -87,6 +87,31 @@ public class CudaBackendTests
         t.AssertSame($"fill {dtype}", 0);
     }
 
+    /// <summary>Add and ReLU move 16-byte vectors where every pointer is aligned; a view 4 bytes off takes the scalar loop, with the same results.</summary>
+    [Fact]
+    public void ElementwiseOpsIntoAMisalignedViewMatchTheCpu()
+    {
+        var gpu = Require();
+        var rng = new Rng(5);
+        using var x = Twin.Random(rng, DType.F32, -2, 2, 1001);
+        using var y = Twin.Random(rng, DType.F32, -2, 2, 1001);
+        using var backing = new Tensor([1002], DType.F32, GpuDevice);
+        using var shifted = Tensor.FromDevicePointer(backing.Pointer + sizeof(float), [1001], DType.F32, GpuDevice);
+        using var expected = new Tensor([1001], DType.F32);
+        var ops = new (string Name, Action<Backend, Tensor, Tensor, Tensor> Op)[]
+        {
+            ("add", (b, p, q, o) => b.Add(p, q, o)),
+            ("relu", (b, p, _, o) => b.Relu(p, o)),
+            ("relu backward", (b, p, q, o) => b.ReluBackward(p, q, o)),
+        };
+        foreach (var (name, op) in ops)
+        {
+            op(Cpu, x.Cpu, y.Cpu, expected);
+            op(gpu, x.Gpu, y.Gpu, shifted);
+            AssertClose($"{name} into a misaligned view", expected, shifted, 0);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(FloatTypes))]
     public void ElementwiseOps(DType dtype)
@@ -399,9 +424,28 @@ public class CudaBackendTests
 
     [Theory]
     [MemberData(nameof(FloatTypes))]
-    public void BatchNormalisation(DType dtype)
+    public void BatchNormalisation(DType dtype) => BatchNormalisationAgainstTheCpu(Require(), dtype);
+
+    /// <summary>The same with cuDNN's CUDNN_BATCHNORM_SPATIAL_PERSISTENT mode (CudaBackend.BatchNormPersistent).</summary>
+    [Theory]
+    [MemberData(nameof(FloatTypes))]
+    public void BatchNormalisationInPersistentMode(DType dtype)
     {
         var gpu = Require();
+        var before = gpu.BatchNormPersistent;
+        gpu.BatchNormPersistent = true;
+        try
+        {
+            BatchNormalisationAgainstTheCpu(gpu, dtype);
+        }
+        finally
+        {
+            gpu.BatchNormPersistent = before;
+        }
+    }
+
+    private static void BatchNormalisationAgainstTheCpu(CudaBackend gpu, DType dtype)
+    {
         var rng = new Rng(13);
         int n = 4, c = 6, h = 5, w = 7;
         using var x = Twin.Random(rng, dtype, -2, 3, n, c, h, w);

@@ -96,20 +96,63 @@ NN_DEV void nn_axpy_body(const E* x, E* y, i64 n, nn_c<E> alpha)
     NN_FOR(i, n) nn_st(y, i, nn_add(nn_mul(nn_ld(x, i), alpha), nn_ld(y, i)));
 }
 
+// ---- 16-byte vectors ------------------------------------------------------------------------------
+// The kernels the training step runs most over whole activations (add, ReLU and its backward) move 16 bytes
+// per thread and step where all their pointers are 16-byte aligned (the pool's allocations are; a view at an
+// odd offset takes the scalar loop): on an H200 the scalar ReLU of a 205M-element F32 tensor ran at about half
+// of the memory's bandwidth. Each element gets the same arithmetic either way, so the results are the same.
+struct alignas(16) nn_v16
+{
+    u32 w[4];
+};
+
+NN_DEV bool nn_aligned16(const void* p) { return ((u64)p & 15ull) == 0; }
+
+// Whole 16-byte vectors where every pointer is aligned, else none; the elements from vectors * per on go one by one.
 template <typename E>
-NN_DEV void nn_add_body(const E* a, const E* b, E* y, i64 n) { NN_FOR(i, n) nn_st(y, i, nn_add(nn_ld(a, i), nn_ld(b, i))); }
+NN_DEV i64 nn_vectors(i64 n, bool aligned) { return aligned ? n / (i64)(16 / sizeof(E)) : 0; }
+
+template <typename E>
+NN_DEV void nn_add_body(const E* a, const E* b, E* y, i64 n)
+{
+    const int per = 16 / sizeof(E);
+    const i64 vectors = nn_vectors<E>(n, nn_aligned16(a) && nn_aligned16(b) && nn_aligned16(y));
+    NN_FOR(v, vectors)
+    {
+        nn_v16 va = ((const nn_v16*)a)[v], vb = ((const nn_v16*)b)[v], vy;
+#pragma unroll
+        for (int k = 0; k < per; k++) nn_st((E*)&vy, k, nn_add(nn_ld((const E*)&va, k), nn_ld((const E*)&vb, k)));
+        ((nn_v16*)y)[v] = vy;
+    }
+    NN_FOR(j, n - vectors * per)
+    {
+        const i64 i = vectors * per + j;
+        nn_st(y, i, nn_add(nn_ld(a, i), nn_ld(b, i)));
+    }
+}
 
 // ---- activations -----------------------------------------------------------------------------------
 
 // TensorPrimitives.Max(x, 0): NaN stays NaN, -0 becomes +0.
+template <typename T>
+NN_DEV T nn_relu_of(T v) { return v > (T)0 ? v : v != v ? v : (T)0; }
+
 template <typename E>
 NN_DEV void nn_relu_body(const E* x, E* y, i64 n)
 {
-    typedef nn_c<E> T;
-    NN_FOR(i, n)
+    const int per = 16 / sizeof(E);
+    const i64 vectors = nn_vectors<E>(n, nn_aligned16(x) && nn_aligned16(y));
+    NN_FOR(v, vectors)
     {
-        T v = nn_ld(x, i);
-        nn_st(y, i, v > (T)0 ? v : v != v ? v : (T)0);
+        nn_v16 vx = ((const nn_v16*)x)[v], vy;
+#pragma unroll
+        for (int k = 0; k < per; k++) nn_st((E*)&vy, k, nn_relu_of(nn_ld((const E*)&vx, k)));
+        ((nn_v16*)y)[v] = vy;
+    }
+    NN_FOR(j, n - vectors * per)
+    {
+        const i64 i = vectors * per + j;
+        nn_st(y, i, nn_relu_of(nn_ld(x, i)));
     }
 }
 
@@ -117,7 +160,20 @@ template <typename E>
 NN_DEV void nn_relu_backward_body(const E* y, const E* dy, E* dx, i64 n)
 {
     typedef nn_c<E> T;
-    NN_FOR(i, n) nn_st(dx, i, nn_ld(y, i) > (T)0 ? nn_ld(dy, i) : (T)0);
+    const int per = 16 / sizeof(E);
+    const i64 vectors = nn_vectors<E>(n, nn_aligned16(y) && nn_aligned16(dy) && nn_aligned16(dx));
+    NN_FOR(v, vectors)
+    {
+        nn_v16 vy = ((const nn_v16*)y)[v], vd = ((const nn_v16*)dy)[v], vx;
+#pragma unroll
+        for (int k = 0; k < per; k++) nn_st((E*)&vx, k, nn_ld((const E*)&vy, k) > (T)0 ? nn_ld((const E*)&vd, k) : (T)0);
+        ((nn_v16*)dx)[v] = vx;
+    }
+    NN_FOR(j, n - vectors * per)
+    {
+        const i64 i = vectors * per + j;
+        nn_st(dx, i, nn_ld(y, i) > (T)0 ? nn_ld(dy, i) : (T)0);
+    }
 }
 
 template <typename E>

@@ -9,6 +9,8 @@
 #   knn       k-NN L1, the 10,000 test images against the bundle's training images, --device cuda, then cpu: the predictions' SHA-256 must match
 #   lenet     LeNet-5 trained on cuda
 #   bench     ResNet-50 batch 256 fp32 (TF32) and fp16, NativeNets then PyTorch (Bench/anchors/torch_train.py)
+#   bn-modes  ResNet-50 batch 256 fp32 (TF32) and bf16 with cuDNN's batch norm in its SPATIAL mode, then in SPATIAL_PERSISTENT
+#             (NATIVENETS_BN_PERSISTENT=1), then PyTorch for both precisions
 #   mixed     bench-gpu.sh's rows (ROWS, default resnet50 fp16 and bf16) into a copy of Bench/RESULTS.md
 #   layers    ResNet-50 bf16 per-layer times
 #   nccl      a one-rank NCCL communicator under mpirun (where mpirun is)
@@ -101,6 +103,16 @@ PY
         step torch-resnet50-fp32 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp32 --steps 20 --json
         step bench-resnet50-fp16 120 "$B/nativenets" bench --model resnet50 --batch 256 --precision fp16 --steps 20 --device cuda --json
         step torch-resnet50-fp16 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp16 --steps 20 --json
+        ;;
+    bn-modes)
+        for p in fp32 bf16; do
+            tf32=""; [[ $p == fp32 ]] && tf32="--tf32"
+            step "bench-resnet50-$p-bn-spatial" 90 env NATIVENETS_BN_PERSISTENT=0 "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 \
+                --steps 20 --device cuda --json
+            step "bench-resnet50-$p-bn-persistent" 90 env NATIVENETS_BN_PERSISTENT=1 "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 \
+                --steps 20 --device cuda --json
+            step "torch-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" --steps 20 --json
+        done
         ;;
     mixed)
         cp Bench/RESULTS.md "$R/RESULTS.md"

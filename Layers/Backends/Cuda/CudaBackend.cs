@@ -84,6 +84,16 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
     public nint CublasHandle => _cublas;
     public nint CudnnHandle => _cudnn;
 
+    /// <summary>
+    /// Batch norm in training through cuDNN's CUDNN_BATCHNORM_SPATIAL_PERSISTENT instead of CUDNN_BATCHNORM_SPATIAL: cuDNN
+    /// documents it as faster for some shapes, and for NCHW it may reduce with scaled integer atomics that overflow (to NaN
+    /// or infinity) on inputs of extreme range. Off by default; NATIVENETS_BN_PERSISTENT=1 sets it at start-up, to compare.
+    /// </summary>
+    public bool BatchNormPersistent { get; set; } = Environment.GetEnvironmentVariable("NATIVENETS_BN_PERSISTENT") == "1";
+
+    private cudnnBatchNormMode_t TrainingBatchNormMode =>
+        BatchNormPersistent ? cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL_PERSISTENT : cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL;
+
     private bool _allowTf32;
 
     /// <summary>

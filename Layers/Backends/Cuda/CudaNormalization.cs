@@ -61,7 +61,7 @@ public sealed unsafe partial class CudaBackend
         var (xd, cd) = BatchNormDescriptors(op, x);
         try
         {
-            new Scalars(x.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnBatchNormalizationForwardTraining(_cudnn, cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL,
+            new Scalars(x.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnBatchNormalizationForwardTraining(_cudnn, TrainingBatchNormMode,
                 (void*)a, (void*)b, xd, x.Pointer, xd, y.Pointer, cd, gamma.Pointer, beta.Pointer, momentum, runningMean.Pointer, runningVar.Pointer,
                 epsilon, saveMean.Pointer, saveInvStd.Pointer)));
         }
@@ -129,7 +129,7 @@ public sealed unsafe partial class CudaBackend
             // dx overwritten (beta 0); dgamma and dbeta accumulated (param beta 1). Epsilon is unused when the saved statistics are given.
             // Scaling factors are float for HALF / BFLOAT16 data, as for FLOAT (Scalars: double only for F64).
             new Scalars(x.DType, 1, 0).Use((one, zero) => new Scalars(x.DType, 1, 1).Use((pa, pb) =>
-                Cudnn.Check(Cudnn.cudnnBatchNormalizationBackward(_cudnn, cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL,
+                Cudnn.Check(Cudnn.cudnnBatchNormalizationBackward(_cudnn, TrainingBatchNormMode,
                     (void*)one, (void*)zero, (void*)pa, (void*)pb, xd, x.Pointer, xd, dy.Pointer, xd, dx.Pointer, cd, gamma.Pointer,
                     dgamma.Pointer, dbeta.Pointer, 1e-5, saveMean.Pointer, saveInvStd.Pointer))));
         }

@@ -8,7 +8,11 @@ public sealed unsafe partial class CudaBackend
 {
     private const string Pooling = "pooling.cu";
 
-    private void Pool(string op, string kernel, Tensor? x, Tensor? dy, Tensor target, Tensor input, Tensor output, Pool2dGeometry g, bool overInputs)
+    private void Pool(string op, string kernel, Tensor? x, Tensor? dy, Tensor target, Tensor input, Tensor output, Pool2dGeometry g, bool overInputs) =>
+        Pool(op, kernel, x?.Pointer, dy?.Pointer, target.Pointer, input, output, g, overInputs);
+
+    /// <summary>One pooling kernel: its pointers (x and dy where given), then the geometry; over the inputs or the outputs of each plane.</summary>
+    private void Pool(string op, string kernel, nint? x, nint? dy, nint target, Tensor input, Tensor output, Pool2dGeometry g, bool overInputs)
     {
         Check.Rank(op, "input", input, 4);
         Check.Rank(op, "output", output, 4);
@@ -16,9 +20,9 @@ public sealed unsafe partial class CudaBackend
         Check.Shape(op, "output", output, input[0], input[1], oh, ow);
         var planes = input[0] * input[1];
         var args = new KernelArgs();
-        if (x is not null) args = args.Ptr(x.Pointer);
-        if (dy is not null) args = args.Ptr(dy.Pointer);
-        args = args.Ptr(target.Pointer).I32(planes).I32(input[2]).I32(input[3]).I32(oh).I32(ow).I32(g.KernelH).I32(g.KernelW)
+        if (x is { } xp) args = args.Ptr(xp);
+        if (dy is { } dyp) args = args.Ptr(dyp);
+        args = args.Ptr(target).I32(planes).I32(input[2]).I32(input[3]).I32(oh).I32(ow).I32(g.KernelH).I32(g.KernelW)
             .I32(g.StrideH).I32(g.StrideW).I32(g.PadH).I32(g.PadW).I32(g.CountIncludePad ? 1 : 0);
         var perPlane = overInputs ? (long)input[2] * input[3] : (long)oh * ow;
         _kernels.Launch(Pooling, $"{kernel}_{Suffix(op, input)}", (uint)Math.Min((perPlane + 255) / 256, 65535), (uint)Math.Min(planes, 65535), 256, 0, ref args);
@@ -39,7 +43,11 @@ public sealed unsafe partial class CudaBackend
         Check.SameDType(nameof(MaxPoolBackward), x, dy);
         Check.SameDType(nameof(MaxPoolBackward), x, dx);
         Check.SameCount(nameof(MaxPoolBackward), x, dx);
-        Pool(nameof(MaxPoolBackward), "nn_maxpool_backward", x, dy, dx, x, dy, geometry, true);
+        Check.Rank(nameof(MaxPoolBackward), "dy", dy, 4);
+        // Each window's first maximum (one int per output), then the gather over the inputs (pooling.cu).
+        using var at = new ScratchBuffer(this, dy.Count * sizeof(int));
+        Pool(nameof(MaxPoolBackward), "nn_maxpool_argmax", x.Pointer, null, at.Pointer, x, dy, geometry, false);
+        Pool(nameof(MaxPoolBackward), "nn_maxpool_backward", at.Pointer, dy.Pointer, dx.Pointer, x, dy, geometry, true);
     }
 
     public override void AvgPoolForward(Tensor x, Tensor y, Pool2dGeometry geometry)
