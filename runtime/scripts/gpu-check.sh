@@ -11,6 +11,7 @@
 #   bench     ResNet-50 batch 256 fp32 (TF32) and fp16, NativeNets then PyTorch (Bench/anchors/torch_train.py)
 #   bn-modes  ResNet-50 batch 256 fp32 (TF32) and bf16 with cuDNN's batch norm in its SPATIAL mode, then in SPATIAL_PERSISTENT
 #             (NATIVENETS_BN_PERSISTENT=1), then PyTorch for both precisions
+#   mp        ResNet-20 on the bundle's Fashion-MNIST in fp32, bf16 and fp16 (issue 5: within 0.5 points of fp32)
 #   mixed     bench-gpu.sh's rows (ROWS, default resnet50 fp16 and bf16) into a copy of Bench/RESULTS.md
 #   layers    ResNet-50 bf16 per-layer times
 #   nccl      a one-rank NCCL communicator under mpirun (where mpirun is)
@@ -21,7 +22,7 @@
 # at most 8 files), with steps.txt (each step, its exit status and seconds) printed as it goes.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-check-out}
-PHASES=${PHASES:-probe tests knn lenet bench mixed layers profile nccl nsight}
+PHASES=${PHASES:-probe tests knn lenet bench mp mixed layers profile nccl nsight}
 BUDGET=${BUDGET:-540}
 PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
@@ -114,9 +115,15 @@ PY
             step "torch-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" --steps 20 --json
         done
         ;;
+    mp)
+        for p in fp32 bf16 fp16; do
+            step "resnet20-$p" 90 "$B/nativenets" train --model resnet20 --data "$B/data" --device cuda --epochs 4 --lr-step 3 --batch 128 \
+                --precision "$p" --json
+        done
+        ;;
     mixed)
         cp Bench/RESULTS.md "$R/RESULTS.md"
-        step bench-gpu 400 env ROWS="${ROWS:-resnet50:256:fp16 resnet50:256:bf16}" NATIVENETS="$B/nativenets" OUT="$R/bench-gpu" \
+        step bench-gpu 400 env STEPS="${STEPS:-20}" ROWS="${ROWS:-resnet50:256:fp16 resnet50:256:bf16}" NATIVENETS="$B/nativenets" OUT="$R/bench-gpu" \
             RESULTS_MD="$R/RESULTS.md" PYTHON="$PYTHON" bash runtime/scripts/bench-gpu.sh
         ;;
     layers)
