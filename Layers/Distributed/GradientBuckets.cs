@@ -121,7 +121,9 @@ public sealed class GradientBuckets : IDisposable
         for (var i = children.Count - 1; i >= 0; i--)
         {
             var (name, child) = children[i];
-            g = Ranged(name, child, g!);
+            var next = Ranged(name, child, g!);
+            Layer.ReleaseUsedGradient(g, keep: dy, next);
+            g = next;
             if (g is null)
             {
                 if (i > 0) throw new InvalidOperationException($"layer '{name}' returned no input gradient but {i} layer(s) before it need one");

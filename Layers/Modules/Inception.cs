@@ -48,7 +48,7 @@ public sealed class Inception : Layer
             while (_branchGrads.Count <= i) _branchGrads.Add(null!);
             var g = _branchGrads[i];
             var dims = new[] { dy[0], _channels[i], dy[2], dy[3] };
-            if (g is null || !g.Dims.SequenceEqual(dims) || g.DType != dy.DType)
+            if (g is null || g.Storage.IsDisposed || !g.Dims.SequenceEqual(dims) || g.DType != dy.DType)
             {
                 g?.Dispose();
                 g = _branchGrads[i] = new Tensor(dims, dy.DType, dy.Device);
@@ -56,16 +56,20 @@ public sealed class Inception : Layer
             ops.CopyFromChannels(dy, offset, g);
             offset += _channels[i];
             var d = BackwardChild(_branches[i].Name, _branches[i].Layer, g);
-            if (!PropagateDown || d is null) continue;
-            if (dx is null)
+            if (PropagateDown && d is not null)
             {
-                dx = ReuseLike(ref _dx, d);
-                ops.Copy(d, dx);
+                if (dx is null)
+                {
+                    dx = ReuseLike(ref _dx, d);
+                    ops.Copy(d, dx);
+                }
+                else
+                {
+                    ops.Axpy(1, d, dx);
+                }
             }
-            else
-            {
-                ops.Axpy(1, d, dx);
-            }
+            ReleaseUsedGradient(d, keep: g, dx);
+            ReleaseUsedGradient(g, keep: dy, dx);
         }
         return PropagateDown ? dx : null;
     }

@@ -105,6 +105,35 @@ public abstract class Layer : IDisposable
 
     protected static Tensor ReuseLike(ref Tensor? buffer, Tensor like) => Reuse(ref buffer, like.Dims, like.DType, like.Device);
 
+    [ThreadStatic] private static bool? _releaseGradientsEarly;
+
+    /// <summary>
+    /// Whether the containers (Sequential, Residual, Inception) free each input gradient a child returned as soon as the
+    /// layer before it has used it, instead of every layer keeping its gradient buffer for the whole step (the layer makes
+    /// it again in the next backward). Null, the default: where allocations come from a pool (the CUDA backend's
+    /// stream-ordered pool, where a free and the next step's allocation cost microseconds), not on the CPU (where each
+    /// large buffer would be a fresh, zeroed mapping every step). Per thread, so that a test can force it either way.
+    /// </summary>
+    public static bool? ReleaseGradientsEarly
+    {
+        get => _releaseGradientsEarly;
+        set => _releaseGradientsEarly = value;
+    }
+
+    /// <summary>
+    /// For containers (and other walkers of a backward pass, such as GradientBuckets), where <see cref="ReleaseGradientsEarly"/>
+    /// says so: frees <paramref name="used"/>, an input gradient a child returned that the next layer back (or the container) has
+    /// now used, unless it is (or shares the memory of) <paramref name="keep"/> (the gradient the container itself was
+    /// given, or one it still has to hand out) or <paramref name="result"/> (what is handed on: a child that passes its
+    /// gradient through returns the same memory). A view frees nothing; a layer's own buffer goes back to the allocator.
+    /// </summary>
+    public static void ReleaseUsedGradient(Tensor? used, Tensor keep, Tensor? result)
+    {
+        if (used is null || !(_releaseGradientsEarly ?? used.Device.Kind != DeviceKind.Cpu)) return;
+        if (used.Storage == keep.Storage || (result is not null && used.Storage == result.Storage)) return;
+        used.Dispose();
+    }
+
     /// <summary>
     /// Runs a child's forward inside an NVTX range named after it ("conv1.forward"), for Nsight, and timed when
     /// Diagnostics.Profiling.Timing is set.

@@ -48,11 +48,22 @@ public sealed class Residual : Layer
     {
         var g = Post is null ? dy : Post.Backward(dy)!;
         Tensor? db = g;
-        for (var i = _branch.Count - 1; i >= 0; i--) db = BackwardChild(_branch[i].Name, _branch[i].Layer, db!);
+        for (var i = _branch.Count - 1; i >= 0; i--)
+        {
+            var next = BackwardChild(_branch[i].Name, _branch[i].Layer, db!);
+            ReleaseUsedGradient(db, keep: g, next); // g itself waits for the shortcut
+            db = next;
+        }
         var ds = _shortcut is { } sc ? BackwardChild(sc.Name, sc.Layer, g) : g;
-        if (!PropagateDown) return null;
-        var dx = ReuseLike(ref _dx, db!);
-        g.Backend.Add(db!, ds!, dx);
+        Tensor? dx = null;
+        if (PropagateDown)
+        {
+            dx = ReuseLike(ref _dx, db!);
+            g.Backend.Add(db!, ds!, dx);
+        }
+        ReleaseUsedGradient(db, keep: g, dx);
+        ReleaseUsedGradient(ds, keep: g, dx);
+        ReleaseUsedGradient(g, keep: dy, dx);
         return dx;
     }
 

@@ -40,7 +40,9 @@ public sealed class Sequential : Layer
         for (var i = _layers.Count - 1; i >= 0; i--)
         {
             var (name, layer) = _layers[i];
-            g = BackwardChild(name, layer, g!);
+            var next = BackwardChild(name, layer, g!);
+            ReleaseUsedGradient(g, keep: dy, next);
+            g = next;
             if (g is null)
             {
                 if (i > 0) throw new InvalidOperationException($"layer '{_layers[i].Name}' returned no input gradient but {i} layer(s) before it need one");

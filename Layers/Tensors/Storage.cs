@@ -44,6 +44,7 @@ public sealed unsafe class CpuStorage : Storage
 {
     public const int Alignment = 64;
     private static long _liveBytes;
+    private static long _peakLiveBytes;
     private void* _ptr;
     private readonly long _allocated;
 
@@ -53,7 +54,9 @@ public sealed unsafe class CpuStorage : Storage
         _ptr = NativeMemory.AlignedAlloc(alloc, Alignment);
         NativeMemory.Clear(_ptr, alloc);
         _allocated = (long)alloc;
-        Interlocked.Add(ref _liveBytes, _allocated);
+        var live = Interlocked.Add(ref _liveBytes, _allocated);
+        for (var peak = Interlocked.Read(ref _peakLiveBytes); live > peak; peak = Interlocked.Read(ref _peakLiveBytes))
+            if (Interlocked.CompareExchange(ref _peakLiveBytes, live, peak) == peak) break;
     }
 
     /// <summary>
@@ -67,6 +70,11 @@ public sealed unsafe class CpuStorage : Storage
     /// returns to its earlier value once everything made since is disposed.
     /// </summary>
     public static long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    /// <summary>The most <see cref="LiveBytes"/> has been since the last <see cref="ResetPeakLiveBytes"/> (process-wide).</summary>
+    public static long PeakLiveBytes => Interlocked.Read(ref _peakLiveBytes);
+
+    public static void ResetPeakLiveBytes() => Interlocked.Exchange(ref _peakLiveBytes, LiveBytes);
 
     public override nint Pointer
     {

@@ -19,7 +19,9 @@ internal sealed class Builder(ArchitectureOptions options)
 
     public Dropout Dropout(double p) => new(p, _dropoutSeed++);
 
-    public static ReLU Relu() => new();
+    /// <summary>In place, as torchvision's models run it: every ReLU of the architectures follows a convolution, batch norm,
+    /// linear layer or residual sum, whose backward does not read its own output.</summary>
+    public static ReLU Relu() => new(inPlace: true);
 
     public static MaxPool2d MaxPool(int k, int s, int p = 0, bool ceil = false) => new(Pool2dGeometry.Square(k, s, p, ceil));
 }

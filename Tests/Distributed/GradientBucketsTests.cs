@@ -36,8 +36,10 @@ public class GradientBucketsTests
         Assert.Equal([DType.F64, DType.F32], buckets.Buckets.Select(x => x.DType));
     }
 
-    [Fact]
-    public void AveragedGradientsEqualTheRanksAverageExactlyInF64()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // Layer.ReleaseGradientsEarly: the walk frees each input gradient once used; nothing changes
+    public void AveragedGradientsEqualTheRanksAverageExactlyInF64(bool releaseGradientsEarly)
     {
         const int size = 4, perRank = 6;
         var data = DistributedSupport.Dataset(size * perRank, images: false);
@@ -57,18 +59,26 @@ public class GradientBucketsTests
         }).ToArray();
         var reduced = DistributedSupport.RunRanks(size, comm =>
         {
-            using var net = DistributedSupport.Network(false, DType.F64);
-            using var loss = new SoftmaxCrossEntropyLoss();
-            using var buckets = new GradientBuckets(net, comm, bucketBytes: 512);
-            var (x, y) = DistributedSupport.Batch(data, Enumerable.Range(comm.Rank * perRank, perRank).ToArray(), DType.F64);
-            using (x)
-            using (y)
+            Layer.ReleaseGradientsEarly = releaseGradientsEarly; // per thread: this rank's
+            try
             {
-                loss.Forward(net.Forward(x), y);
-                buckets.Backward(net, loss.Backward());
-                buckets.WaitAll();
+                using var net = DistributedSupport.Network(false, DType.F64);
+                using var loss = new SoftmaxCrossEntropyLoss();
+                using var buckets = new GradientBuckets(net, comm, bucketBytes: 512);
+                var (x, y) = DistributedSupport.Batch(data, Enumerable.Range(comm.Rank * perRank, perRank).ToArray(), DType.F64);
+                using (x)
+                using (y)
+                {
+                    loss.Forward(net.Forward(x), y);
+                    buckets.Backward(net, loss.Backward());
+                    buckets.WaitAll();
+                }
+                return DistributedSupport.Gradients(net);
             }
-            return DistributedSupport.Gradients(net);
+            finally
+            {
+                Layer.ReleaseGradientsEarly = null;
+            }
         });
         for (var p = 0; p < alone[0].Length; p++)
             for (var i = 0; i < alone[0][p].Length; i++)

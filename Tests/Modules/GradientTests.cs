@@ -37,6 +37,32 @@ public class GradientTests
         GradientChecker.CheckLayer(layer, x);
     }
 
+    /// <summary>In place, the ReLU writes over the previous layer's output; the net's gradients are those of the plain one.</summary>
+    [Fact]
+    public void TwoLayerNetWithAnInPlaceReLU()
+    {
+        var rng = new Rng(15);
+        using var net = new Sequential(new Linear(6, 8, true, rng, DType.F64), new ReLU(inPlace: true), new Linear(8, 3, true, rng, DType.F64));
+        using var x = GradientChecker.RandomTensor(rng, -1, 1, 4, 6);
+        GradientChecker.CheckLayer(net, x);
+    }
+
+    [Fact]
+    public void AnInPlaceReLURectifiesItsInputAndBacksUpAsThePlainOne()
+    {
+        var rng = new Rng(16);
+        using var x = GradientChecker.AwayFromZero(rng, 0.01, 4, 6);
+        using var xCopy = Tensor.FromArray(x.ToArray<double>(), 4, 6);
+        using var dy = GradientChecker.RandomTensor(rng, -1, 1, 4, 6);
+        using var plain = new ReLU();
+        using var inPlace = new ReLU(inPlace: true);
+        var expected = plain.Forward(xCopy).ToArray<double>();
+        var y = inPlace.Forward(x);
+        Assert.Same(x, y);
+        Assert.Equal(expected, x.ToArray<double>());
+        Assert.Equal(plain.Backward(dy)!.ToArray<double>(), inPlace.Backward(dy)!.ToArray<double>());
+    }
+
     [Fact]
     public void Tanh()
     {

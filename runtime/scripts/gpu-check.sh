@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check, in one device call on the GPU host (see DEVELOPERS.md). Run from the repository root with
+# The GPU check, in one device call on the GPU host (README.md, "On a GPU"). Run from the repository root with
 # out/bundle.tar.xz carried (make bundle BUNDLE_DATA=1 BUNDLE_FIXTURES=0):
 #   PHASES="probe tests knn bench" BUDGET=330 bash runtime/scripts/gpu-check.sh
 # PHASES picks and orders what runs (default: all, in the order below); BUDGET is the seconds the whole call may take:
