@@ -23,6 +23,19 @@ public sealed class ConvolutionAlgorithmCacheTests : IDisposable
         new(direction, cudnnDataType_t.CUDNN_DATA_FLOAT, cudnnDataType_t.CUDNN_DATA_FLOAT, cudnnMathType_t.CUDNN_FMA_MATH, tf32,
             cudnnTensorFormat_t.CUDNN_TENSOR_NCHW, n, c, 56, 56, k, 3, 3, geometry ?? Conv2dGeometry.Square(1, 1), 56, 56, limit);
 
+    [Fact]
+    public void TheWorkspaceLimitIsAnEighthOfTheGpuBetweenOneAndEightGiB()
+    {
+        const long GiB = 1L << 30;
+        Assert.Equal(GiB, CudaBackend.DefaultWorkspaceLimit(4 * GiB, null));           // a small card: the floor
+        Assert.Equal(2 * GiB, CudaBackend.DefaultWorkspaceLimit(16 * GiB, null));
+        Assert.Equal(8 * GiB, CudaBackend.DefaultWorkspaceLimit(80 * GiB, ""));        // H100: the ceiling
+        Assert.Equal(8 * GiB, CudaBackend.DefaultWorkspaceLimit(141 * GiB, null));     // H200
+        Assert.Equal(512L << 20, CudaBackend.DefaultWorkspaceLimit(80 * GiB, "512"));  // NATIVENETS_CONV_WORKSPACE_MB
+        Assert.Equal(0, CudaBackend.DefaultWorkspaceLimit(80 * GiB, "0"));
+        Assert.Contains("NATIVENETS_CONV_WORKSPACE_MB='lots'", Assert.Throws<ArgumentException>(() => CudaBackend.DefaultWorkspaceLimit(GiB, "lots")).Message);
+    }
+
     private static ConvolutionAlgorithmChoice Choice(int algo = 1, long bytes = 4096, float ms = 0.123f) =>
         new(algo, cudnnMathType_t.CUDNN_FMA_MATH, bytes, ms);
 

@@ -11,8 +11,35 @@ namespace NativeNets.Backends;
 // read by the next run, which then skips Find for that shape: it asks cuDNN only for the stored algorithm's workspace size.
 public sealed unsafe partial class CudaBackend
 {
-    /// <summary>The most workspace an algorithm may take (PyTorch lets cuDNN take what it likes; 1 GiB covers every layer of the lecture's nets).</summary>
-    public long ConvolutionWorkspaceLimit { get; set; } = 1L << 30;
+    private long? _convolutionWorkspaceLimit;
+
+    /// <summary>
+    /// The most workspace a convolution algorithm may take, in bytes. By default an eighth of the GPU's memory, at least
+    /// 1 GiB and at most 8 GiB (NATIVENETS_CONV_WORKSPACE_MB sets it): PyTorch lets cuDNN take what it asks for, and a
+    /// limit that is too low leaves the fastest algorithms of the largest layers out of the search (the first H200 runs
+    /// used 1 GiB and found cuDNN's non-tensor-core weight gradient for ResNet-50's first layer). Setting it forgets the
+    /// algorithms chosen so far.
+    /// </summary>
+    public long ConvolutionWorkspaceLimit
+    {
+        get => _convolutionWorkspaceLimit ??= DefaultWorkspaceLimit(Info.TotalMemory, Environment.GetEnvironmentVariable("NATIVENETS_CONV_WORKSPACE_MB"));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _convolutionWorkspaceLimit = value;
+            ClearConvolutionPlans();
+        }
+    }
+
+    /// <summary>An eighth of <paramref name="totalMemory"/>, clamped to [1 GiB, 8 GiB]; or <paramref name="megabytes"/> MiB where given.</summary>
+    internal static long DefaultWorkspaceLimit(long totalMemory, string? megabytes)
+    {
+        if (!string.IsNullOrWhiteSpace(megabytes))
+            return long.TryParse(megabytes, out var mb) && mb >= 0
+                ? mb << 20
+                : throw new ArgumentException($"NATIVENETS_CONV_WORKSPACE_MB='{megabytes}': expected a whole number of MiB (0 or more)");
+        return Math.Clamp(totalMemory / 8, 1L << 30, 8L << 30);
+    }
 
     private readonly Dictionary<ConvolutionKey, ConvolutionPlan> _convolutionPlans = new();
 
