@@ -16,9 +16,9 @@ public sealed unsafe partial class CudaBackend
     /// <summary>
     /// The most workspace a convolution algorithm may take, in bytes. By default an eighth of the GPU's memory, at least
     /// 1 GiB and at most 8 GiB (NATIVENETS_CONV_WORKSPACE_MB sets it): PyTorch lets cuDNN take what it asks for, and a
-    /// limit that is too low leaves the fastest algorithms of the largest layers out of the search (the first H200 runs
-    /// used 1 GiB and found cuDNN's non-tensor-core weight gradient for ResNet-50's first layer). Setting it forgets the
-    /// algorithms chosen so far.
+    /// limit that is too low leaves the algorithms that need more out of the search (the first H200 runs, at a fixed 1 GiB,
+    /// ran a non-tensor-core weight gradient for ResNet-50's first layer; whether the limit was why is not measured yet).
+    /// Setting it forgets the algorithms chosen so far.
     /// </summary>
     public long ConvolutionWorkspaceLimit
     {
