@@ -185,6 +185,11 @@ public abstract class Backend
     public abstract void DropoutBackward(Tensor dy, Tensor mask, Tensor dx, double p);
     /// <summary>y = a + b.</summary>
     public abstract void Add(Tensor a, Tensor b, Tensor y);
+    /// <summary>
+    /// Copies <paramref name="source"/> into <paramref name="destination"/> of the same dims [N, C, H, W] and dtype, each in
+    /// its own memory layout (NCHW or NHWC): the values move unchanged, their order changes. Same layouts: a copy.
+    /// </summary>
+    public abstract void ConvertLayout(Tensor source, Tensor destination);
     /// <summary>Copies src [N, Cs, H, W] into channels [offset, offset + Cs) of dst [N, C, H, W].</summary>
     public abstract void CopyIntoChannels(Tensor source, Tensor destination, int channelOffset);
     /// <summary>Copies channels [offset, offset + Cd) of src [N, C, H, W] into dst [N, Cd, H, W].</summary>

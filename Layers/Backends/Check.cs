@@ -18,6 +18,27 @@ internal static class Check
             throw new ArgumentException($"{op}: {name} has dtype {t.DType.Name()}, expected {string.Join(" or ", allowed.Select(d => d.Name()))}");
     }
 
+    /// <summary>
+    /// Refuses channels-last (NHWC) tensors where an op reads NCHW memory only. A tensor whose H and W are both 1, or whose
+    /// C is 1, has the same memory in both layouts and passes.
+    /// </summary>
+    public static void Nchw(string op, params Tensor?[] tensors)
+    {
+        foreach (var t in tensors)
+            if (t is { Layout: Layout.NHWC, Rank: 4 } && !(t[2] * t[3] == 1 || t[1] == 1))
+                throw new NotSupportedException($"{op}: {t} is channels-last (NHWC); this op runs on NCHW tensors only here");
+    }
+
+    /// <summary>The two layouts a ConvertLayout copies between: the same dims [N, C, H, W], dtype and device.</summary>
+    public static void ConvertLayout(string op, Device device, Tensor source, Tensor destination)
+    {
+        OnDevice(op, device, source, destination);
+        SameDType(op, source, destination);
+        Rank(op, "source", source, 4);
+        if (!source.SameShape(destination))
+            throw new ArgumentException($"{op}: source {source.ShapeText} and destination {destination.ShapeText} differ in shape");
+    }
+
     public static void SameDType(string op, Tensor a, Tensor b)
     {
         if (a.DType != b.DType)

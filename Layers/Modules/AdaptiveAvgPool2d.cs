@@ -18,7 +18,7 @@ public sealed class AdaptiveAvgPool2d(int outputH, int outputW) : Layer
     {
         if (x.Rank != 4) throw new ArgumentException($"AdaptiveAvgPool2d: input {x.ShapeText} must be [N, C, H, W]");
         _x = x;
-        var y = Reuse(ref _y, [x[0], x[1], OutputH, OutputW], x.DType, x.Device);
+        var y = Reuse(ref _y, [x[0], x[1], OutputH, OutputW], x.DType, x.Device, x.Layout);
         x.Backend.AdaptiveAvgPoolForward(x, y);
         return y;
     }

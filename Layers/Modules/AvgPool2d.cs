@@ -20,7 +20,7 @@ public sealed class AvgPool2d(Pool2dGeometry geometry) : Layer
         if (x.Rank != 4) throw new ArgumentException($"AvgPool2d: input {x.ShapeText} must be [N, C, H, W]");
         _x = x;
         var (oh, ow) = Geometry.OutputSize(x[2], x[3]);
-        var y = Reuse(ref _y, [x[0], x[1], oh, ow], x.DType, x.Device);
+        var y = Reuse(ref _y, [x[0], x[1], oh, ow], x.DType, x.Device, x.Layout);
         x.Backend.AvgPoolForward(x, y, Geometry);
         return y;
     }

@@ -131,8 +131,8 @@ public sealed class BatchNorm2d : Layer
         var n = SliceSize(x, k);
         var ops = x.Backend;
         EnsureGhosts(k, x);
-        var xs = Reuse(ref _xSlice, [n, x[1], x[2], x[3]], x.DType, x.Device);
-        var ys = Reuse(ref _ySlice, [n, x[1], x[2], x[3]], x.DType, x.Device);
+        var xs = Reuse(ref _xSlice, [n, x[1], x[2], x[3]], x.DType, x.Device, x.Layout);
+        var ys = Reuse(ref _ySlice, [n, x[1], x[2], x[3]], x.DType, x.Device, x.Layout);
         var (xv, yv, xsv, ysv) = (Images(x), Images(y), Images(xs), Images(ys));
         for (var i = 0; i < k; i++)
         {
@@ -159,9 +159,9 @@ public sealed class BatchNorm2d : Layer
         var k = _forwardGhosts;
         var n = SliceSize(x, k);
         var ops = dy.Backend;
-        var xs = Reuse(ref _xSlice, [n, x[1], x[2], x[3]], x.DType, x.Device);
-        var dys = Reuse(ref _ySlice, [n, x[1], x[2], x[3]], x.DType, x.Device);
-        var dxs = Reuse(ref _dxSlice, [n, x[1], x[2], x[3]], x.DType, x.Device);
+        var xs = Reuse(ref _xSlice, [n, x[1], x[2], x[3]], x.DType, x.Device, x.Layout);
+        var dys = Reuse(ref _ySlice, [n, x[1], x[2], x[3]], x.DType, x.Device, x.Layout);
+        var dxs = Reuse(ref _dxSlice, [n, x[1], x[2], x[3]], x.DType, x.Device, x.Layout);
         var (xv, dyv, dxv, xsv, dysv, dxsv) = (Images(x), Images(dy), Images(dx), Images(xs), Images(dys), Images(dxs));
         for (var i = 0; i < k; i++)
         {
@@ -181,7 +181,7 @@ public sealed class BatchNorm2d : Layer
     }
 
     /// <summary>[N, C, H, W] seen as [1, N, C*H, W]: channel copies of it move whole images.</summary>
-    private static Tensor Images(Tensor t) => t.Reshape(1, t[0], checked(t[1] * t[2]), t[3]);
+    private static Tensor Images(Tensor t) => t.WithLayout(Layout.NCHW).Reshape(1, t[0], checked(t[1] * t[2]), t[3]); // whole images, either layout
 
     private void EnsureGhosts(int k, Tensor x)
     {

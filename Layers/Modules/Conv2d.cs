@@ -57,7 +57,7 @@ public sealed class Conv2d : Layer
             throw new ArgumentException($"Conv2d({InChannels}, {OutChannels}): input {x.ShapeText} must be [N, {InChannels}, H, W]");
         _x = x;
         var (oh, ow) = Geometry.OutputSize(x[2], x[3], Weight.Value[2], Weight.Value[3]);
-        var y = Reuse(ref _y, [x[0], OutChannels, oh, ow], x.DType, x.Device);
+        var y = Reuse(ref _y, [x[0], OutChannels, oh, ow], x.DType, x.Device, x.Layout);
         _flops = 2L * x[0] * OutChannels * oh * ow * (InChannels / Geometry.Groups) * Weight.Value[2] * Weight.Value[3];
         x.Backend.ConvForward(x, Weight.Value, Bias?.Value, y, Geometry);
         return y;

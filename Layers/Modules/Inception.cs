@@ -27,7 +27,7 @@ public sealed class Inception : Layer
             if (o.Rank != 4 || o[0] != first[0] || o[2] != first[2] || o[3] != first[3])
                 throw new ArgumentException($"Inception: branch outputs {string.Join(", ", outputs.Select(t => t.ShapeText))} differ in batch or size");
         _channels = outputs.Select(o => o[1]).ToArray();
-        var y = Reuse(ref _y, [first[0], _channels.Sum(), first[2], first[3]], x.DType, x.Device);
+        var y = Reuse(ref _y, [first[0], _channels.Sum(), first[2], first[3]], x.DType, x.Device, x.Layout);
         var offset = 0;
         foreach (var o in outputs)
         {

@@ -92,18 +92,26 @@ public abstract class Layer : IDisposable
 
     protected virtual void DisposeBuffers() { }
 
-    /// <summary>Returns <paramref name="buffer"/> when it already has this shape, dtype and device, else a new one.</summary>
-    protected static Tensor Reuse(ref Tensor? buffer, ReadOnlySpan<int> dims, DType dtype, Device device)
+    /// <summary>
+    /// Returns <paramref name="buffer"/> when it already has this shape, dtype, device and memory layout, else a new one.
+    /// Layers make their outputs in their input's layout (NCHW, or NHWC in a channels-last network on the GPU).
+    /// </summary>
+    protected static Tensor Reuse(ref Tensor? buffer, ReadOnlySpan<int> dims, DType dtype, Device device) =>
+        Reuse(ref buffer, dims, dtype, device, Layout.NCHW);
+
+    /// <summary>As <see cref="Reuse(ref Tensor?, ReadOnlySpan{int}, DType, Device)"/>, in <paramref name="layout"/>.</summary>
+    protected static Tensor Reuse(ref Tensor? buffer, ReadOnlySpan<int> dims, DType dtype, Device device, Layout layout)
     {
         // A buffer freed from outside (a TensorScope that ended around the first forward) is made again, not reused.
-        if (buffer is not null && !buffer.Storage.IsDisposed && buffer.Dims.SequenceEqual(dims) && buffer.DType == dtype && buffer.Device == device)
+        if (buffer is not null && !buffer.Storage.IsDisposed && buffer.Dims.SequenceEqual(dims) && buffer.DType == dtype && buffer.Device == device
+            && buffer.Layout == layout)
             return buffer;
         buffer?.Dispose();
-        buffer = new Tensor(dims.ToArray(), dtype, device);
+        buffer = new Tensor(dims.ToArray(), dtype, device, layout);
         return buffer;
     }
 
-    protected static Tensor ReuseLike(ref Tensor? buffer, Tensor like) => Reuse(ref buffer, like.Dims, like.DType, like.Device);
+    protected static Tensor ReuseLike(ref Tensor? buffer, Tensor like) => Reuse(ref buffer, like.Dims, like.DType, like.Device, like.Layout);
 
     [ThreadStatic] private static bool? _releaseGradientsEarly;
 

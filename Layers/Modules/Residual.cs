@@ -93,7 +93,7 @@ public sealed class PadShortcut(int outChannels, int stride) : Layer
     public override Tensor Forward(Tensor x)
     {
         _x = x;
-        var y = Reuse(ref _y, [x[0], OutChannels, (x[2] + Stride - 1) / Stride, (x[3] + Stride - 1) / Stride], x.DType, x.Device);
+        var y = Reuse(ref _y, [x[0], OutChannels, (x[2] + Stride - 1) / Stride, (x[3] + Stride - 1) / Stride], x.DType, x.Device, x.Layout);
         x.Backend.PadShortcutForward(x, y, Stride, (OutChannels - x[1]) / 2);
         return y;
     }

@@ -199,6 +199,13 @@ public sealed unsafe class Tensor : IDisposable
         return new Tensor(d, DType, Layout, Storage);
     }
 
+    /// <summary>
+    /// A view of the same memory tagged with another layout; nothing moves. Right where the memory is the same in both
+    /// layouts ([N, C, 1, 1], or one channel), or where the view is only copied whole (a batch's images); to reorder the
+    /// values, use Backend.ConvertLayout.
+    /// </summary>
+    public Tensor WithLayout(Layout layout) => layout == Layout ? Reshape(_dims) : new Tensor((int[])_dims.Clone(), DType, layout, Storage);
+
     public bool SameShape(Tensor other) => _dims.AsSpan().SequenceEqual(other._dims);
 
     public string ShapeText => FormatDims(_dims);

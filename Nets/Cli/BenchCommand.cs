@@ -35,18 +35,23 @@ internal static class BenchCommand
         var device = Common.DeviceOption();
         var json = Common.Json();
         var profile = Common.ProfileSteps();
+        var channelsLast = new Option<bool>("--channels-last")
+        {
+            Description = "Run the network on NHWC activations (the input reordered once; cuDNN's NHWC convolutions and batch norm), as PyTorch's channels_last; GPU only",
+        };
         var layerTimes = new Option<int?>("--layer-times")
         {
             Description = "Then time every layer, forward and backward, over a few more steps (synchronising around each layer) and print the layers down to this depth (1: conv1, layer1, ...; 2: layer1.0, ...)",
         };
         var cmd = new Command("bench", "Training and inference images/s of an architecture on synthetic data")
-            { model, batch, precision, steps, warmup, size, classes, tf32, device, json, profile, stem, channels, layerTimes };
+            { model, batch, precision, steps, warmup, size, classes, tf32, device, json, profile, stem, channels, layerTimes, channelsLast };
         cmd.SetAction(p => Common.Guard(() =>
         {
             Common.ApplyProfileSteps(p.GetValue(profile));
             var dev = Common.ParseDevice(p.GetValue(device)!);
             var result = Run(p.GetValue(model)!, p.GetValue(batch), p.GetValue(steps), p.GetValue(warmup), p.GetValue(size), p.GetValue(classes),
-                dev, p.GetValue(tf32), p.GetValue(stem) == "small", p.GetValue(channels), PrecisionExtensions.Parse(p.GetValue(precision)!), p.GetValue(layerTimes));
+                dev, p.GetValue(tf32), p.GetValue(stem) == "small", p.GetValue(channels), PrecisionExtensions.Parse(p.GetValue(precision)!), p.GetValue(layerTimes),
+                p.GetValue(channelsLast));
             if (p.GetValue(json)) Console.WriteLine(result.ToJsonString());
             else
             {
@@ -60,8 +65,10 @@ internal static class BenchCommand
     }
 
     public static JsonObject Run(string name, int batch, int steps, int warmup, int? size, int classes, Device device, bool tf32,
-        bool smallStem = false, int? inChannels = null, Precision precision = Precision.Fp32, int? layerDepth = null)
+        bool smallStem = false, int? inChannels = null, Precision precision = Precision.Fp32, int? layerDepth = null, bool channelsLast = false)
     {
+        if (channelsLast && device.Kind != DeviceKind.Cuda)
+            throw new ArgumentException("--channels-last runs on the GPU only (the CPU backend's convolutions, batch norm and pooling are NCHW)");
         var backend = Backend.For(device);
         if (backend is CudaBackend cuda) cuda.AllowTf32 = tf32;
         using var model = Architectures.Create(name, new ArchitectureOptions { Classes = classes, Device = device, SmallStem = smallStem, InChannels = inChannels });
@@ -75,6 +82,10 @@ internal static class BenchCommand
             x32.CopyFrom<float>(Enumerable.Range(0, (int)x.Count).Select(_ => (float)rng.Uniform(-1, 1)).ToArray());
             backend.Cast(x32, x);
         }
+        // Channels last: the batch reordered once; every layer then makes its output in its input's layout.
+        using var xNhwc = channelsLast ? new Tensor(x.Shape, x.DType, device, Layout.NHWC) : null;
+        if (xNhwc is not null) backend.ConvertLayout(x, xNhwc);
+        var input = xNhwc ?? x;
         using var y = new Tensor([batch], DType.I32, device);
         y.CopyFrom<int>(Enumerable.Range(0, batch).Select(i => i % classes).ToArray());
         using var loss = new SoftmaxCrossEntropyLoss();
@@ -87,7 +98,7 @@ internal static class BenchCommand
             Diagnostics.Profiling.BeginStep(++stepNumber, backend);
             sgd.ZeroGrad();
             loss.GradientScale = scaler?.Scale ?? 1;
-            var logits = net.Forward(x);
+            var logits = net.Forward(input);
             loss.Forward(logits, y);
             AuxiliaryLosses.Add(net, y, loss.GradientScale);
             net.Backward(loss.Backward());
@@ -111,10 +122,10 @@ internal static class BenchCommand
             : Diagnostics.Flops.CpuPeak(CpuBackend.Threads, System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8);
 
         net.Training = false;
-        for (var i = 0; i < Math.Max(1, warmup / 2); i++) net.Forward(x);
+        for (var i = 0; i < Math.Max(1, warmup / 2); i++) net.Forward(input);
         backend.Synchronize();
         clock.Restart();
-        for (var i = 0; i < steps; i++) net.Forward(x);
+        for (var i = 0; i < steps; i++) net.Forward(input);
         backend.Synchronize();
         var infer = batch * steps / clock.Elapsed.TotalSeconds;
 
@@ -142,7 +153,7 @@ internal static class BenchCommand
         }
         return new JsonObject
         {
-            ["model"] = name, ["batch"] = batch, ["precision"] = precision.Name(), ["tf32"] = tf32, ["device"] = backend.Name, ["size"] = side,
+            ["model"] = name, ["batch"] = batch, ["precision"] = precision.Name(), ["tf32"] = tf32, ["channels_last"] = channelsLast, ["device"] = backend.Name, ["size"] = side,
             ["steps"] = steps, ["train_images_per_second"] = Math.Round(train, 1), ["infer_images_per_second"] = Math.Round(infer, 1),
             ["peak_gpu_bytes"] = peak, ["mfu"] = peakFlops is { } pf ? Math.Round(train * flopsPerImage / pf, 4) : null,
             ["train_gflop_per_image"] = Math.Round(flopsPerImage / 1e9, 3), ["peak_tflops"] = peakFlops is { } pt ? Math.Round(pt / 1e12, 1) : null, ["skipped_steps"] = scaler?.SkippedSteps ?? 0,

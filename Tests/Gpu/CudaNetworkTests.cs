@@ -47,32 +47,10 @@ public class CudaNetworkTests
         var options = new ArchitectureOptions { Classes = 10, SmallStem = smallStem, Seed = 3, DType = dtype };
         using var cpuModel = Architectures.Create(arch, options);
         using var gpuModel = Architectures.Create(arch, options with { Device = GpuDevice });
-        CopyState(cpuModel.Network, gpuModel.Network);
         var rng = new Rng(21);
         using var x = Twin.Random(rng, dtype, -1, 1, 8, cpuModel.InChannels, side, side);
         using var y = Twin.Random(rng, DType.I32, 0, 9, 8);
-        using var cpuLoss = new SoftmaxCrossEntropyLoss();
-        using var gpuLoss = new SoftmaxCrossEntropyLoss();
-        using var cpuSgd = new Sgd(cpuModel.Network.Parameters(), 0.01, 0.9, 5e-4);
-        using var gpuSgd = new Sgd(gpuModel.Network.Parameters(), 0.01, 0.9, 5e-4);
-        cpuModel.Network.Training = gpuModel.Network.Training = true;
-        for (var step = 0; step < 3; step++)
-        {
-            double Step(Model m, Loss loss, Sgd sgd, Tensor input, Tensor labels)
-            {
-                sgd.ZeroGrad();
-                var value = loss.Forward(m.Network.Forward(input), labels);
-                m.Network.Backward(loss.Backward());
-                sgd.Step();
-                return value;
-            }
-            var lc = Step(cpuModel, cpuLoss, cpuSgd, x.Cpu, y.Cpu);
-            var lg = Step(gpuModel, gpuLoss, gpuSgd, x.Gpu, y.Gpu);
-            Assert.True(Math.Abs(lc - lg) <= tolerance * Math.Max(1, Math.Abs(lc)), $"{arch} {dtype} step {step}: loss {lg:R} on the GPU, {lc:R} on the CPU");
-        }
-        var gpuParams = gpuModel.Network.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value);
-        foreach (var (name, p) in cpuModel.Network.NamedParameters().Take(3).Concat(cpuModel.Network.NamedParameters().TakeLast(2)))
-            AssertClose($"{arch} {dtype} {name} after 3 steps", p.Value, gpuParams[name], Math.Max(tolerance, 1e-4));
+        AssertTrainingStepsMatch($"{arch} {dtype}", cpuModel, gpuModel, x.Cpu, x.Gpu, y, tolerance);
     }
 
     /// <summary>The classifiers take their images on the CPU, as the loaders give them, and move them to the GPU themselves.</summary>

@@ -55,6 +55,40 @@ public static class GpuSupport
             CopyAcross(source, targets[name]);
     }
 
+    /// <summary>
+    /// Three SGD steps (lr 0.01, momentum 0.9, weight decay 5e-4) of the same architecture on the CPU and on the GPU from
+    /// the same weights, with <paramref name="gpuInput"/> holding <paramref name="cpuInput"/>'s values (in any layout):
+    /// each step's loss, and the first three and last two parameters after them, within <paramref name="tolerance"/>.
+    /// </summary>
+    public static void AssertTrainingStepsMatch(string what, NativeNets.Nets.Architectures.Model cpuModel, NativeNets.Nets.Architectures.Model gpuModel,
+        Tensor cpuInput, Tensor gpuInput, Twin labels, double tolerance)
+    {
+        CopyState(cpuModel.Network, gpuModel.Network);
+        using var cpuLoss = new NativeNets.Losses.SoftmaxCrossEntropyLoss();
+        using var gpuLoss = new NativeNets.Losses.SoftmaxCrossEntropyLoss();
+        using var cpuSgd = new NativeNets.Optim.Sgd(cpuModel.Network.Parameters(), 0.01, 0.9, 5e-4);
+        using var gpuSgd = new NativeNets.Optim.Sgd(gpuModel.Network.Parameters(), 0.01, 0.9, 5e-4);
+        cpuModel.Network.Training = gpuModel.Network.Training = true;
+        for (var step = 0; step < 3; step++)
+        {
+            var lc = Step(cpuModel, cpuLoss, cpuSgd, cpuInput, labels.Cpu);
+            var lg = Step(gpuModel, gpuLoss, gpuSgd, gpuInput, labels.Gpu);
+            Assert.True(Math.Abs(lc - lg) <= tolerance * Math.Max(1, Math.Abs(lc)), $"{what} step {step}: loss {lg:R} on the GPU, {lc:R} on the CPU");
+        }
+        var gpuParams = gpuModel.Network.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value);
+        foreach (var (name, p) in cpuModel.Network.NamedParameters().Take(3).Concat(cpuModel.Network.NamedParameters().TakeLast(2)))
+            AssertClose($"{what} {name} after 3 steps", p.Value, gpuParams[name], Math.Max(tolerance, 1e-4));
+
+        static double Step(NativeNets.Nets.Architectures.Model model, NativeNets.Losses.Loss loss, NativeNets.Optim.Sgd sgd, Tensor input, Tensor y)
+        {
+            sgd.ZeroGrad();
+            var value = loss.Forward(model.Network.Forward(input), y);
+            model.Network.Backward(loss.Backward());
+            sgd.Step();
+            return value;
+        }
+    }
+
     public static void CopyAcross(Tensor source, Tensor destination)
     {
         var bytes = new byte[source.Bytes];

@@ -1,4 +1,5 @@
-// NativeNets CUDA kernels: max, average and adaptive average pooling over NCHW planes.
+// NativeNets CUDA kernels: max, average and adaptive average pooling over NCHW planes, and max and adaptive
+// average pooling over NHWC (channels-last) images.
 // Compiled at run time by NVRTC, after the shared helpers of common.cuh (no #include). See README.md;
 // the CPU methods matched are in Layers/Backends/Cpu/CpuPooling.cs (windows, divisors, tie rules and
 // summation order).
@@ -32,11 +33,12 @@ NN_DEV int nn_max(int a, int b) { return a > b ? a : b; }
 // ---- max pooling -------------------------------------------------------------------------------
 // The window's first maximum in row-major order: a later value must be strictly greater; a NaN is
 // taken at once and ends the scan (CpuBackend.MaxPoolT). Returns the flat index in the plane, or -1
-// for an empty window (whose output is -infinity).
+// for an empty window (whose output is -infinity). The plane's element (ih, iw) is xp[(ih W + iw) step]: step 1 for
+// NCHW, C for NHWC (channels last), where xp points at the image's channel.
 
 template <typename E>
 NN_DEV int nn_window_argmax(const E* xp, int H, int W, int oh, int ow, int kernelH, int kernelW, int strideH, int strideW,
-    int padH, int padW, nn_c<E>* best_out)
+    int padH, int padW, nn_c<E>* best_out, int step = 1)
 {
     typedef nn_c<E> T;
     int h0 = oh * strideH - padH, w0 = ow * strideW - padW;
@@ -48,7 +50,7 @@ NN_DEV int nn_window_argmax(const E* xp, int H, int W, int oh, int ow, int kerne
     for (int ih = h0; ih < h1; ih++)
         for (int iw = w0; iw < w1; iw++)
         {
-            T v = nn_ld(xp, ih * W + iw);
+            T v = nn_ld(xp, (i64)(ih * W + iw) * step);
             if (v > best || v != v || at < 0)
             {
                 best = v;
@@ -108,10 +110,25 @@ NN_DEV void nn_maxpool_argmax_body(const E* x, int* at, NN_POOL_PARAMS)
     }
 }
 
+// Input (ih, iw): the sum of dy over the windows whose first maximum it is, in window order; the window (oh, ow)'s
+// argmax and gradient are atp[(oh OW + ow) step] and dyp[(oh OW + ow) step] (step 1 for NCHW, C for NHWC).
+template <typename E>
+NN_DEV nn_c<E> nn_maxpool_input_grad(const int* atp, const E* dyp, i64 step, int ih, int iw, NN_POOL_PARAMS)
+{
+    typedef nn_c<E> T;
+    int oh0, oh1, ow0, ow1;
+    nn_windows_holding(ih, kernelH, strideH, padH, OH, &oh0, &oh1);
+    nn_windows_holding(iw, kernelW, strideW, padW, OW, &ow0, &ow1);
+    T acc = (T)0;
+    for (int oh = oh0; oh <= oh1; oh++)
+        for (int ow = ow0; ow <= ow1; ow++)
+            if (atp[(oh * OW + ow) * step] == ih * W + iw) acc += nn_ld(dyp, (oh * OW + ow) * step);
+    return acc;
+}
+
 template <typename E>
 NN_DEV void nn_maxpool_backward_body(const int* at, const E* dy, E* dx, NN_POOL_PARAMS)
 {
-    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
@@ -120,14 +137,7 @@ NN_DEV void nn_maxpool_backward_body(const int* at, const E* dy, E* dx, NN_POOL_
         NN_IN_PLANE(e, hw)
         {
             int ih = e / W, iw = e - ih * W;
-            int oh0, oh1, ow0, ow1;
-            nn_windows_holding(ih, kernelH, strideH, padH, OH, &oh0, &oh1);
-            nn_windows_holding(iw, kernelW, strideW, padW, OW, &ow0, &ow1);
-            T acc = (T)0;
-            for (int oh = oh0; oh <= oh1; oh++)
-                for (int ow = ow0; ow <= ow1; ow++)
-                    if (atp[oh * OW + ow] == e) acc += nn_ld(dyp, oh * OW + ow);
-            nn_st(dx, p * hw + e, acc);
+            nn_st(dx, p * hw + e, nn_maxpool_input_grad(atp, dyp, 1, ih, iw, NN_POOL_ARGS));
         }
     }
 }
@@ -211,10 +221,44 @@ NN_DEV void nn_avgpool_backward_body(const E* dy, E* dx, NN_POOL_PARAMS)
 NN_DEV int nn_adaptive_start(int o, int in, int out) { return (int)(((i64)o * in) / out); }
 NN_DEV int nn_adaptive_end(int o, int in, int out) { return (int)((((i64)o + 1) * in + out - 1) / out); }
 
+// Output (oh, ow): the mean of its window, summed in row-major order; the plane's element (ih, iw) is
+// xp[(ih W + iw) step] (step 1 for NCHW, C for NHWC).
+template <typename E>
+NN_DEV nn_c<E> nn_adaptive_window_mean(const E* xp, i64 step, int H, int W, int OH, int OW, int oh, int ow)
+{
+    typedef nn_c<E> T;
+    int h0 = nn_adaptive_start(oh, H, OH), h1 = nn_adaptive_end(oh, H, OH);
+    int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
+    T sum = (T)0;
+    for (int ih = h0; ih < h1; ih++)
+        for (int iw = w0; iw < w1; iw++) sum += nn_ld(xp, (ih * W + iw) * step);
+    return sum * ((T)1 / (T)((h1 - h0) * (w1 - w0)));
+}
+
+// Input (ih, iw): the sum over the windows holding it of dy / (window size), windows in row-major order; dyp as xp above.
+template <typename E>
+NN_DEV nn_c<E> nn_adaptive_input_grad(const E* dyp, i64 step, int H, int W, int OH, int OW, int ih, int iw)
+{
+    typedef nn_c<E> T;
+    T acc = (T)0;
+    // The first window holding ih is floor(ih OH / H); windows only move forward from there.
+    for (int oh = (int)(((i64)ih * OH) / H); oh < OH && nn_adaptive_start(oh, H, OH) <= ih; oh++)
+    {
+        int h0 = nn_adaptive_start(oh, H, OH), h1 = nn_adaptive_end(oh, H, OH);
+        if (ih >= h1) continue;
+        for (int ow = (int)(((i64)iw * OW) / W); ow < OW && nn_adaptive_start(ow, W, OW) <= iw; ow++)
+        {
+            int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
+            if (iw >= w1) continue;
+            acc += nn_mul(nn_ld(dyp, (oh * OW + ow) * step), (T)1 / (T)((h1 - h0) * (w1 - w0)));
+        }
+    }
+    return acc;
+}
+
 template <typename E>
 NN_DEV void nn_adaptive_forward_body(const E* x, E* y, int planes, int H, int W, int OH, int OW)
 {
-    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
@@ -222,12 +266,7 @@ NN_DEV void nn_adaptive_forward_body(const E* x, E* y, int planes, int H, int W,
         NN_IN_PLANE(e, ohw)
         {
             int oh = e / OW, ow = e - oh * OW;
-            int h0 = nn_adaptive_start(oh, H, OH), h1 = nn_adaptive_end(oh, H, OH);
-            int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
-            T sum = (T)0;
-            for (int ih = h0; ih < h1; ih++)
-                for (int iw = w0; iw < w1; iw++) sum += nn_ld(xp, ih * W + iw);
-            nn_st(y, p * ohw + e, sum * ((T)1 / (T)((h1 - h0) * (w1 - w0))));
+            nn_st(y, p * ohw + e, nn_adaptive_window_mean(xp, 1, H, W, OH, OW, oh, ow));
         }
     }
 }
@@ -235,7 +274,6 @@ NN_DEV void nn_adaptive_forward_body(const E* x, E* y, int planes, int H, int W,
 template <typename E>
 NN_DEV void nn_adaptive_backward_body(const E* dy, E* dx, int planes, int H, int W, int OH, int OW)
 {
-    typedef nn_c<E> T;
     int hw = H * W, ohw = OH * OW;
     NN_PLANES(p)
     {
@@ -243,21 +281,71 @@ NN_DEV void nn_adaptive_backward_body(const E* dy, E* dx, int planes, int H, int
         NN_IN_PLANE(e, hw)
         {
             int ih = e / W, iw = e - ih * W;
-            T acc = (T)0;
-            // The first window holding ih is floor(ih OH / H); windows only move forward from there.
-            for (int oh = (int)(((i64)ih * OH) / H); oh < OH && nn_adaptive_start(oh, H, OH) <= ih; oh++)
-            {
-                int h0 = nn_adaptive_start(oh, H, OH), h1 = nn_adaptive_end(oh, H, OH);
-                if (ih >= h1) continue;
-                for (int ow = (int)(((i64)iw * OW) / W); ow < OW && nn_adaptive_start(ow, W, OW) <= iw; ow++)
-                {
-                    int w0 = nn_adaptive_start(ow, W, OW), w1 = nn_adaptive_end(ow, W, OW);
-                    if (iw >= w1) continue;
-                    acc += nn_mul(nn_ld(dyp, oh * OW + ow), (T)1 / (T)((h1 - h0) * (w1 - w0)));
-                }
-            }
-            nn_st(dx, p * hw + e, acc);
+            nn_st(dx, p * hw + e, nn_adaptive_input_grad(dyp, 1, H, W, OH, OW, ih, iw));
         }
+    }
+}
+
+// ---- channels last (NHWC) -----------------------------------------------------------------------
+// The same windows, tie rules and summation orders, over [N, H, W, C] memory: one thread per element (n, oh, ow, c) or
+// (n, ih, iw, c), c fastest, so that a warp reads consecutive channels. 1-D grid-stride loops; parameters are the
+// fixed-window ones (planes = N * C) followed by int C. Suggested: block 256, grid min(ceil(count / 256), 32 per SM).
+
+#define NN_NHWC_SPLIT(i, C, OW, OH, n, oh, ow, c)                                                                      \
+    int c = (int)((i) % (C));                                                                                         \
+    i64 nn_rest = (i) / (C);                                                                                          \
+    int ow = (int)(nn_rest % (OW));                                                                                   \
+    nn_rest /= (OW);                                                                                                  \
+    int oh = (int)(nn_rest % (OH));                                                                                   \
+    int n = (int)(nn_rest / (OH));
+
+template <typename E>
+NN_DEV void nn_maxpool_forward_nhwc_body(const E* x, E* y, int* at, NN_POOL_PARAMS, int C)
+{
+    typedef nn_c<E> T;
+    i64 total = (i64)(planes / C) * OH * OW * C;
+    NN_FOR(i, total)
+    {
+        NN_NHWC_SPLIT(i, C, OW, OH, n, oh, ow, c)
+        const E* xp = x + (i64)n * H * W * C + c;
+        T best;
+        int where = nn_window_argmax(xp, H, W, oh, ow, kernelH, kernelW, strideH, strideW, padH, padW, &best, C);
+        if (y) nn_st(y, i, best);
+        if (at) at[i] = where;
+    }
+}
+
+template <typename E>
+NN_DEV void nn_maxpool_backward_nhwc_body(const int* at, const E* dy, E* dx, NN_POOL_PARAMS, int C)
+{
+    i64 total = (i64)(planes / C) * H * W * C;
+    NN_FOR(i, total)
+    {
+        NN_NHWC_SPLIT(i, C, W, H, n, ih, iw, c)
+        i64 image = (i64)n * OH * OW * C + c;
+        nn_st(dx, i, nn_maxpool_input_grad(at + image, dy + image, C, ih, iw, NN_POOL_ARGS));
+    }
+}
+
+template <typename E>
+NN_DEV void nn_adaptive_forward_nhwc_body(const E* x, E* y, int planes, int H, int W, int OH, int OW, int C)
+{
+    i64 total = (i64)(planes / C) * OH * OW * C;
+    NN_FOR(i, total)
+    {
+        NN_NHWC_SPLIT(i, C, OW, OH, n, oh, ow, c)
+        nn_st(y, i, nn_adaptive_window_mean(x + (i64)n * H * W * C + c, C, H, W, OH, OW, oh, ow));
+    }
+}
+
+template <typename E>
+NN_DEV void nn_adaptive_backward_nhwc_body(const E* dy, E* dx, int planes, int H, int W, int OH, int OW, int C)
+{
+    i64 total = (i64)(planes / C) * H * W * C;
+    NN_FOR(i, total)
+    {
+        NN_NHWC_SPLIT(i, C, W, H, n, ih, iw, c)
+        nn_st(dx, i, nn_adaptive_input_grad(dy + (i64)n * OH * OW * C + c, C, H, W, OH, OW, ih, iw));
     }
 }
 
@@ -292,6 +380,29 @@ NN_DEV void nn_adaptive_backward_body(const E* dy, E* dx, int planes, int H, int
         int W, int OH, int OW)                                                                                        \
     {                                                                                                                 \
         nn_adaptive_backward_body<NN_E_##S>((const NN_E_##S*)dy, (NN_E_##S*)dx, planes, H, W, OH, OW);                \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_maxpool_forward_nhwc_##S(const NN_P_##S* x, NN_P_##S* y, NN_POOL_PARAMS, int C)     \
+    {                                                                                                                 \
+        nn_maxpool_forward_nhwc_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)y, (int*)0, NN_POOL_ARGS, C);           \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_maxpool_argmax_nhwc_##S(const NN_P_##S* x, int* at, NN_POOL_PARAMS, int C)          \
+    {                                                                                                                 \
+        nn_maxpool_forward_nhwc_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)0, at, NN_POOL_ARGS, C);                \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_maxpool_backward_nhwc_##S(const int* at, const NN_P_##S* dy, NN_P_##S* dx,         \
+        NN_POOL_PARAMS, int C)                                                                                        \
+    {                                                                                                                 \
+        nn_maxpool_backward_nhwc_body<NN_E_##S>(at, (const NN_E_##S*)dy, (NN_E_##S*)dx, NN_POOL_ARGS, C);             \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_adaptive_avgpool_forward_nhwc_##S(const NN_P_##S* x, NN_P_##S* y, int planes,     \
+        int H, int W, int OH, int OW, int C)                                                                          \
+    {                                                                                                                 \
+        nn_adaptive_forward_nhwc_body<NN_E_##S>((const NN_E_##S*)x, (NN_E_##S*)y, planes, H, W, OH, OW, C);           \
+    }                                                                                                                 \
+    extern "C" __global__ void nn_adaptive_avgpool_backward_nhwc_##S(const NN_P_##S* dy, NN_P_##S* dx, int planes,  \
+        int H, int W, int OH, int OW, int C)                                                                          \
+    {                                                                                                                 \
+        nn_adaptive_backward_nhwc_body<NN_E_##S>((const NN_E_##S*)dy, (NN_E_##S*)dx, planes, H, W, OH, OW, C);        \
     }
 
 // F16 / BF16: windows read as float, sums in float, each output rounded once (as the CPU's f32 kernels on
@@ -305,9 +416,16 @@ NN_POOL_KERNELS(bf16)
 // list against the compiled PTX):
 // kernels: nn_maxpool_forward_f32 nn_maxpool_argmax_f32 nn_maxpool_backward_f32 nn_avgpool_forward_f32
 // kernels: nn_avgpool_backward_f32 nn_adaptive_avgpool_forward_f32 nn_adaptive_avgpool_backward_f32
-// kernels: nn_maxpool_forward_f64 nn_maxpool_argmax_f64 nn_maxpool_backward_f64 nn_avgpool_forward_f64
-// kernels: nn_avgpool_backward_f64 nn_adaptive_avgpool_forward_f64 nn_adaptive_avgpool_backward_f64
-// kernels: nn_maxpool_forward_f16 nn_maxpool_argmax_f16 nn_maxpool_backward_f16 nn_avgpool_forward_f16
-// kernels: nn_avgpool_backward_f16 nn_adaptive_avgpool_forward_f16 nn_adaptive_avgpool_backward_f16
+// kernels: nn_maxpool_forward_nhwc_f32 nn_maxpool_argmax_nhwc_f32 nn_maxpool_backward_nhwc_f32
+// kernels: nn_adaptive_avgpool_forward_nhwc_f32 nn_adaptive_avgpool_backward_nhwc_f32 nn_maxpool_forward_f64
+// kernels: nn_maxpool_argmax_f64 nn_maxpool_backward_f64 nn_avgpool_forward_f64 nn_avgpool_backward_f64
+// kernels: nn_adaptive_avgpool_forward_f64 nn_adaptive_avgpool_backward_f64 nn_maxpool_forward_nhwc_f64
+// kernels: nn_maxpool_argmax_nhwc_f64 nn_maxpool_backward_nhwc_f64 nn_adaptive_avgpool_forward_nhwc_f64
+// kernels: nn_adaptive_avgpool_backward_nhwc_f64 nn_maxpool_forward_f16 nn_maxpool_argmax_f16 nn_maxpool_backward_f16
+// kernels: nn_avgpool_forward_f16 nn_avgpool_backward_f16 nn_adaptive_avgpool_forward_f16
+// kernels: nn_adaptive_avgpool_backward_f16 nn_maxpool_forward_nhwc_f16 nn_maxpool_argmax_nhwc_f16
+// kernels: nn_maxpool_backward_nhwc_f16 nn_adaptive_avgpool_forward_nhwc_f16 nn_adaptive_avgpool_backward_nhwc_f16
 // kernels: nn_maxpool_forward_bf16 nn_maxpool_argmax_bf16 nn_maxpool_backward_bf16 nn_avgpool_forward_bf16
 // kernels: nn_avgpool_backward_bf16 nn_adaptive_avgpool_forward_bf16 nn_adaptive_avgpool_backward_bf16
+// kernels: nn_maxpool_forward_nhwc_bf16 nn_maxpool_argmax_nhwc_bf16 nn_maxpool_backward_nhwc_bf16
+// kernels: nn_adaptive_avgpool_forward_nhwc_bf16 nn_adaptive_avgpool_backward_nhwc_bf16

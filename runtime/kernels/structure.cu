@@ -196,9 +196,46 @@ NN_DEV void nn_bn_backward_inference_body(const E* x, const E* dy, E* dx, const 
     }
 }
 
+// ---- layouts -------------------------------------------------------------------------------------
+// Each of `images` [rows x cols] matrices transposed into [cols x rows]: NCHW to NHWC is rows = C, cols = H W; NHWC to
+// NCHW is rows = H W, cols = C (ConvertLayout; a [K, C, R, S] filter is an image of K). Elements move unchanged, through
+// a 32 x 33 shared tile so that both the reads and the writes are coalesced. Block (32, 8); grid (ceil(cols / 32),
+// min(ceil(rows / 32), 65535), min(images, 65535)); the y and z loops cover the rest.
+template <typename P>
+NN_DEV void nn_transpose_images_body(const P* src, P* dst, int rows, int cols, int images)
+{
+    __shared__ P tile[32][33];
+    for (i64 img = blockIdx.z; img < images; img += gridDim.z)
+    {
+        const P* s = src + img * rows * cols;
+        P* d = dst + img * rows * cols;
+        for (int r0 = blockIdx.y * 32; r0 < rows; r0 += gridDim.y * 32)
+        {
+            int c0 = blockIdx.x * 32;
+            for (int j = threadIdx.y; j < 32; j += 8)
+            {
+                int r = r0 + j, c = c0 + threadIdx.x;
+                if (r < rows && c < cols) tile[j][threadIdx.x] = s[(i64)r * cols + c];
+            }
+            __syncthreads();
+            for (int j = threadIdx.y; j < 32; j += 8)
+            {
+                int c = c0 + j, r = r0 + threadIdx.x;
+                if (c < cols && r < rows) d[(i64)c * rows + r] = tile[threadIdx.x][j];
+            }
+            __syncthreads();
+        }
+    }
+}
+
 // Channel copies move elements unchanged (F16 / BF16 bits included); the other kernels load, compute and
 // store through nn_ld / nn_st (F16 / BF16: float arithmetic, one rounding per output).
 #define NN_STRUCTURE_KERNELS(S)                                                                                       \
+    extern "C" __global__ void nn_transpose_images_##S(const NN_P_##S* src, NN_P_##S* dst, int rows, int cols,       \
+        int images)                                                                                                   \
+    {                                                                                                                 \
+        nn_transpose_images_body<NN_P_##S>(src, dst, rows, cols, images);                                             \
+    }                                                                                                                 \
     extern "C" __global__ void nn_copy_into_channels_##S(const NN_P_##S* src, NN_P_##S* dst, int N, int Cs, int C,   \
         int HW, int offset)                                                                                           \
     {                                                                                                                 \
@@ -256,3 +293,4 @@ NN_STRUCTURE_KERNELS(bf16)
 // kernels: nn_copy_into_channels_bf16 nn_copy_from_channels_bf16 nn_pad_shortcut_forward_bf16
 // kernels: nn_pad_shortcut_backward_bf16 nn_dropout_forward_bf16 nn_dropout_backward_bf16
 // kernels: nn_batchnorm_backward_inference_bf16
+// kernels: nn_transpose_images_f32 nn_transpose_images_f64 nn_transpose_images_f16 nn_transpose_images_bf16

@@ -11,6 +11,7 @@
 #   bench     ResNet-50 batch 256 fp32 (TF32) and fp16, NativeNets then PyTorch (Bench/anchors/torch_train.py)
 #   bn-modes  ResNet-50 batch 256 fp32 (TF32) and bf16 with cuDNN's batch norm in its SPATIAL mode, then in SPATIAL_PERSISTENT
 #             (NATIVENETS_BN_PERSISTENT=1), then PyTorch for both precisions
+#   cl        ResNet-50 batch 256 fp32 (TF32) and bf16 with --channels-last (NHWC), then PyTorch for both (channels_last too)
 #   mp        ResNet-20 on the bundle's Fashion-MNIST in fp32, bf16 and fp16 (issue 5: within 0.5 points of fp32)
 #   mixed     bench-gpu.sh's rows (ROWS, default resnet50 fp16 and bf16) into a copy of Bench/RESULTS.md
 #   layers    ResNet-50 bf16 per-layer times
@@ -22,7 +23,7 @@
 # at most 8 files), with steps.txt (each step, its exit status and seconds) printed as it goes.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-check-out}
-PHASES=${PHASES:-probe tests knn lenet bench mp mixed layers profile nccl nsight}
+PHASES=${PHASES:-probe tests knn lenet bench cl mp mixed layers profile nccl nsight}
 BUDGET=${BUDGET:-540}
 PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
@@ -69,7 +70,7 @@ for phase in $PHASES; do
         step doctor-json 60 "$B/nativenets" doctor --json
         ;;
     tests)
-        for class in CudaBackendTests ReducedPrecisionTests CudaNetworkTests CudaNativeMemoryTests; do
+        for class in CudaBackendTests ReducedPrecisionTests CudaNetworkTests CudaNativeMemoryTests ChannelsLastTests; do
             step "tests-$class" 240 "$B/run-tests" -class "NativeNets.Tests.Gpu.$class" -noColor -noAutoReporters -reporter verbose \
                 -longRunning 30 -xml "$R/tests-$class.xml"
         done
@@ -112,6 +113,14 @@ PY
                 --steps 20 --device cuda --json
             step "bench-resnet50-$p-bn-persistent" 90 env NATIVENETS_BN_PERSISTENT=1 "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 \
                 --steps 20 --device cuda --json
+            step "torch-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" --steps 20 --json
+        done
+        ;;
+    cl)
+        for p in fp32 bf16; do
+            tf32=""; [[ $p == fp32 ]] && tf32="--tf32"
+            step "bench-resnet50-$p-channels-last" 120 "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 --steps 20 \
+                --device cuda --channels-last --json
             step "torch-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" --steps 20 --json
         done
         ;;

@@ -91,6 +91,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
     {
+        Check.Nchw(nameof(ConvForward), x, w, bias, y);
         if (Widened.Find(x, w, bias, y) is { } reduced)
         {
             Widened.Run(nameof(ConvForward), reduced, wide => ConvForward(wide.In(x), wide.In(w), wide.In(bias), wide.Out(y), g));
@@ -190,6 +191,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g)
     {
+        Check.Nchw(nameof(ConvBackwardData), dy, w, dx);
         if (Widened.Find(dy, w, dx) is { } reduced)
         {
             Widened.Run(nameof(ConvBackwardData), reduced, wide => ConvBackwardData(wide.In(dy), wide.In(w), wide.Out(dx), g));
@@ -251,6 +253,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvBackwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry g, double beta)
     {
+        Check.Nchw(nameof(ConvBackwardFilter), x, dy, dw);
         if (Widened.Find(x, dy, dw) is { } reduced)
         {
             Widened.Run(nameof(ConvBackwardFilter), reduced, wide => ConvBackwardFilter(wide.In(x), wide.In(dy), wide.Out(dw), g, beta));
@@ -333,6 +336,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvBackwardBias(Tensor dy, Tensor db, double beta)
     {
+        Check.Nchw(nameof(ConvBackwardBias), dy, db);
         if (Widened.Find(dy, db) is { } reduced)
         {
             Widened.Run(nameof(ConvBackwardBias), reduced, wide => ConvBackwardBias(wide.In(dy), wide.Out(db), beta));

@@ -11,6 +11,7 @@ public sealed unsafe partial class CpuBackend
     public override void BatchNormForwardTraining(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
         double momentum, double epsilon, Tensor saveMean, Tensor saveInvStd)
     {
+        Check.Nchw(nameof(BatchNormForwardTraining), x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
         if (Widened.Find(x, y) is { } reduced)
         {
             Widened.Run(nameof(BatchNormForwardTraining), reduced, wide => BatchNormForwardTraining(wide.In(x), wide.Out(y), wide.Param(gamma), wide.Param(beta), wide.Param(runningMean, true), wide.Param(runningVar, true), momentum, epsilon, wide.Param(saveMean, true), wide.Param(saveInvStd, true)));
@@ -80,6 +81,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void BatchNormForwardInference(Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
+        Check.Nchw(nameof(BatchNormForwardInference), x, y, gamma, beta, runningMean, runningVar);
         if (Widened.Find(x, y) is { } reduced)
         {
             Widened.Run(nameof(BatchNormForwardInference), reduced, wide => BatchNormForwardInference(wide.In(x), wide.Out(y), wide.Param(gamma), wide.Param(beta), wide.Param(runningMean), wide.Param(runningVar), epsilon));
@@ -114,6 +116,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void BatchNormBackwardTraining(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor saveMean, Tensor saveInvStd)
     {
+        Check.Nchw(nameof(BatchNormBackwardTraining), x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd);
         if (Widened.Find(x, dy, dx) is { } reduced)
         {
             Widened.Run(nameof(BatchNormBackwardTraining), reduced, wide => BatchNormBackwardTraining(wide.In(x), wide.In(dy), wide.Out(dx), wide.Param(gamma), wide.Param(dgamma, true), wide.Param(dbeta, true), wide.Param(saveMean), wide.Param(saveInvStd)));
@@ -132,6 +135,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void BatchNormBackwardInference(Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
+        Check.Nchw(nameof(BatchNormBackwardInference), x, dy, dx, gamma, dgamma, dbeta, runningMean, runningVar);
         if (Widened.Find(x, dy, dx) is { } reduced)
         {
             Widened.Run(nameof(BatchNormBackwardInference), reduced, wide => BatchNormBackwardInference(wide.In(x), wide.In(dy), wide.Out(dx), wide.Param(gamma), wide.Param(dgamma, true), wide.Param(dbeta, true), wide.Param(runningMean), wide.Param(runningVar), epsilon));
@@ -211,6 +215,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void LrnForward(Tensor x, Tensor y, int size, double alpha, double beta, double k)
     {
+        Check.Nchw(nameof(LrnForward), x, y);
         if (Widened.Find(x, y) is { } reduced)
         {
             Widened.Run(nameof(LrnForward), reduced, wide => LrnForward(wide.In(x), wide.Out(y), size, alpha, beta, k));
@@ -229,6 +234,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void LrnBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, int size, double alpha, double beta, double k)
     {
+        Check.Nchw(nameof(LrnBackward), x, y, dy, dx);
         if (Widened.Find(x, y, dy, dx) is { } reduced)
         {
             Widened.Run(nameof(LrnBackward), reduced, wide => LrnBackward(wide.In(x), wide.In(y), wide.In(dy), wide.Out(dx), size, alpha, beta, k));

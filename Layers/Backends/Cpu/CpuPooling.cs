@@ -28,6 +28,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void MaxPoolForward(Tensor x, Tensor y, Pool2dGeometry g)
     {
+        Check.Nchw(nameof(MaxPoolForward), x, y);
         if (Widened.Find(x, y) is { } reduced)
         {
             Widened.Run(nameof(MaxPoolForward), reduced, wide => MaxPoolForward(wide.In(x), wide.Out(y), g));
@@ -44,6 +45,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void MaxPoolBackward(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g)
     {
+        Check.Nchw(nameof(MaxPoolBackward), x, dy, dx);
         if (Widened.Find(x, dy, dx) is { } reduced)
         {
             Widened.Run(nameof(MaxPoolBackward), reduced, wide => MaxPoolBackward(wide.In(x), wide.In(dy), wide.Out(dx), g));
@@ -105,6 +107,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void AvgPoolForward(Tensor x, Tensor y, Pool2dGeometry g)
     {
+        Check.Nchw(nameof(AvgPoolForward), x, y);
         if (Widened.Find(x, y) is { } reduced)
         {
             Widened.Run(nameof(AvgPoolForward), reduced, wide => AvgPoolForward(wide.In(x), wide.Out(y), g));
@@ -121,6 +124,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void AvgPoolBackward(Tensor dy, Tensor dx, Pool2dGeometry g)
     {
+        Check.Nchw(nameof(AvgPoolBackward), dy, dx);
         if (Widened.Find(dy, dx) is { } reduced)
         {
             Widened.Run(nameof(AvgPoolBackward), reduced, wide => AvgPoolBackward(wide.In(dy), wide.Out(dx), g));
@@ -200,6 +204,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void AdaptiveAvgPoolForward(Tensor x, Tensor y)
     {
+        Check.Nchw(nameof(AdaptiveAvgPoolForward), x, y);
         if (Widened.Find(x, y) is { } reduced)
         {
             Widened.Run(nameof(AdaptiveAvgPoolForward), reduced, wide => AdaptiveAvgPoolForward(wide.In(x), wide.Out(y)));
@@ -216,6 +221,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void AdaptiveAvgPoolBackward(Tensor dy, Tensor dx)
     {
+        Check.Nchw(nameof(AdaptiveAvgPoolBackward), dy, dx);
         if (Widened.Find(dy, dx) is { } reduced)
         {
             Widened.Run(nameof(AdaptiveAvgPoolBackward), reduced, wide => AdaptiveAvgPoolBackward(wide.In(dy), wide.Out(dx)));

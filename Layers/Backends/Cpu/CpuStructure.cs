@@ -73,6 +73,33 @@ public sealed unsafe partial class CpuBackend
         Binary(nameof(Add), a, b, y, static (p, q, r) => TensorPrimitives.Add(p, q, r), static (p, q, r) => TensorPrimitives.Add(p, q, r));
     }
 
+    public override void ConvertLayout(Tensor source, Tensor destination)
+    {
+        Check.ConvertLayout(nameof(ConvertLayout), Device, source, destination);
+        var bytes = source.DType.SizeOf();
+        if (source.Layout == destination.Layout)
+        {
+            Buffer.MemoryCopy((void*)source.Pointer, (void*)destination.Pointer, destination.Bytes, source.Bytes);
+            return;
+        }
+        // Each image's [rows x cols] matrix transposed: NCHW to NHWC is [C x HW] to [HW x C], and back.
+        var (rows, cols) = source.Layout == Layout.NCHW ? (source[1], source[2] * source[3]) : (source[2] * source[3], source[1]);
+        var image = (long)rows * cols * bytes;
+        var src = (byte*)source.Pointer;
+        var dst = (byte*)destination.Pointer;
+        CpuParallel.For(source[0], 1, (s, e) =>
+        {
+            for (long n = s; n < e; n++)
+            {
+                var a = src + n * image;
+                var b = dst + n * image;
+                for (var r = 0; r < rows; r++)
+                    for (var c = 0; c < cols; c++)
+                        Buffer.MemoryCopy(a + ((long)r * cols + c) * bytes, b + ((long)c * rows + r) * bytes, bytes, bytes);
+            }
+        });
+    }
+
     public override void CopyIntoChannels(Tensor source, Tensor destination, int channelOffset) =>
         ChannelCopy(nameof(CopyIntoChannels), source, destination, channelOffset, into: true);
 
@@ -83,6 +110,7 @@ public sealed unsafe partial class CpuBackend
     private void ChannelCopy(string op, Tensor part, Tensor whole, int offset, bool into)
     {
         Check.ChannelCopy(op, Device, part, whole, offset);
+        Check.Nchw(op, part, whole);
         var plane = (long)part[2] * part[3] * part.DType.SizeOf();
         var block = plane * part[1];
         var pp = (byte*)part.Pointer;
@@ -98,6 +126,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void PadShortcutForward(Tensor x, Tensor y, int stride, int padBefore)
     {
+        Check.Nchw(nameof(PadShortcutForward), x, y);
         if (Widened.Find(x, y) is { } reduced)
         {
             Widened.Run(nameof(PadShortcutForward), reduced, wide => PadShortcutForward(wide.In(x), wide.Out(y), stride, padBefore));
@@ -108,6 +137,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void PadShortcutBackward(Tensor dy, Tensor dx, int stride, int padBefore)
     {
+        Check.Nchw(nameof(PadShortcutBackward), dy, dx);
         if (Widened.Find(dy, dx) is { } reduced)
         {
             Widened.Run(nameof(PadShortcutBackward), reduced, wide => PadShortcutBackward(wide.In(dy), wide.Out(dx), stride, padBefore));

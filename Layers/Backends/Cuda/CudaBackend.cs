@@ -91,8 +91,9 @@ public sealed unsafe partial class CudaBackend : Backend, IDisposable
     /// </summary>
     public bool BatchNormPersistent { get; set; } = Environment.GetEnvironmentVariable("NATIVENETS_BN_PERSISTENT") == "1";
 
-    private cudnnBatchNormMode_t TrainingBatchNormMode =>
-        BatchNormPersistent ? cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL_PERSISTENT : cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL;
+    /// <summary>Persistent where asked, and always for channels-last data (as PyTorch: cuDNN's NHWC batch norm kernels).</summary>
+    private cudnnBatchNormMode_t TrainingBatchNormMode(Tensor x) =>
+        BatchNormPersistent || x.Layout == Layout.NHWC ? cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL_PERSISTENT : cudnnBatchNormMode_t.CUDNN_BATCHNORM_SPATIAL;
 
     private bool _allowTf32;
 

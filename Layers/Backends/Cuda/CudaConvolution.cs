@@ -43,7 +43,7 @@ public sealed unsafe partial class CudaBackend
 
     private readonly Dictionary<ConvolutionKey, ConvolutionPlan> _convolutionPlans = new();
 
-    private readonly record struct ConvolutionKey(int N, int C, int H, int W, int K, int KH, int KW, Conv2dGeometry Geometry, DType DType, bool Tf32);
+    private readonly record struct ConvolutionKey(int N, int C, int H, int W, int K, int KH, int KW, Conv2dGeometry Geometry, DType DType, bool Tf32, Layout Layout);
 
     private ConvolutionAlgorithmCache? _algorithmCache;
 
@@ -58,6 +58,8 @@ public sealed unsafe partial class CudaBackend
         public int OutH, OutW;
         public ConvolutionKey Key;
         public cudnnDataType_t Type;
+        /// <summary>x, y and the filter's memory format: NCHW (filter KCRS), or NHWC (channels last; filter KRSC).</summary>
+        public cudnnTensorFormat_t Format;
         /// <summary>The math type Find runs under (<see cref="MathType"/>); each chosen algorithm brings its own for running.</summary>
         public cudnnMathType_t Math;
         public (cudnnConvolutionFwdAlgo_t Algo, nuint Workspace, cudnnMathType_t Math)? Forward;
@@ -87,13 +89,34 @@ public sealed unsafe partial class CudaBackend
     private static cudnnDataType_t ComputeType(cudnnDataType_t data) =>
         data is cudnnDataType_t.CUDNN_DATA_HALF or cudnnDataType_t.CUDNN_DATA_BFLOAT16 ? cudnnDataType_t.CUDNN_DATA_FLOAT : data;
 
-    /// <summary>A packed NCHW tensor descriptor (a rank-2 [N, C] tensor is [N, C, 1, 1]).</summary>
-    private static nint TensorDescriptor(cudnnDataType_t type, int n, int c, int h, int w)
+    /// <summary>A packed tensor descriptor, NCHW unless <paramref name="layout"/> says NHWC (a rank-2 [N, C] tensor is [N, C, 1, 1]).</summary>
+    private static nint TensorDescriptor(cudnnDataType_t type, int n, int c, int h, int w, Layout layout = Layout.NCHW)
     {
         nint d;
         Cudnn.Check(Cudnn.cudnnCreateTensorDescriptor(&d));
-        Cudnn.Check(Cudnn.cudnnSetTensor4dDescriptor(d, cudnnTensorFormat_t.CUDNN_TENSOR_NCHW, type, n, c, h, w));
+        Cudnn.Check(Cudnn.cudnnSetTensor4dDescriptor(d, Format(layout), type, n, c, h, w));
         return d;
+    }
+
+    private static cudnnTensorFormat_t Format(Layout layout) =>
+        layout == Layout.NHWC ? cudnnTensorFormat_t.CUDNN_TENSOR_NHWC : cudnnTensorFormat_t.CUDNN_TENSOR_NCHW;
+
+    /// <summary>
+    /// The weights as a channels-last convolution reads them: a KRSC copy of the KCRS tensor (a filter is an image of K),
+    /// made for each call, since the weights change every step; a few microseconds beside the convolution.
+    /// </summary>
+    private Tensor ChannelsLastWeights(Tensor w)
+    {
+        var copy = new Tensor(w.Shape, w.DType, Device, Layout.NHWC);
+        ConvertLayout(w, copy);
+        return copy;
+    }
+
+    /// <summary>x and y in one layout (a 1 x 1 plane goes with either); the filter is KCRS whatever the layout.</summary>
+    private static void SameLayout(string op, Tensor a, string nameB, Tensor b)
+    {
+        if (a.Layout != b.Layout && !(b.Rank == 4 && (b[2] * b[3] == 1 || b[1] == 1)))
+            throw new ArgumentException($"{op}: {nameB} {b} is not in the layout of {a} ({a.Layout})");
     }
 
     private static (int N, int C, int H, int W) Nchw(string op, string name, Tensor t)
@@ -113,16 +136,17 @@ public sealed unsafe partial class CudaBackend
             throw new ArgumentException($"{op}: x has {x[1]} channels but w {w.ShapeText} with {g.Groups} group(s) expects {w[1] * g.Groups}");
         if (w[0] % g.Groups != 0)
             throw new ArgumentException($"{op}: {w[0]} output channels do not split into {g.Groups} groups");
-        var key = new ConvolutionKey(x[0], x[1], x[2], x[3], w[0], w[2], w[3], g, x.DType, AllowTf32);
+        if (w.Layout != Layout.NCHW) throw new ArgumentException($"{op}: the weights {w} must be KCRS (NCHW)");
+        var key = new ConvolutionKey(x[0], x[1], x[2], x[3], w[0], w[2], w[3], g, x.DType, AllowTf32, x.Layout);
         if (_convolutionPlans.TryGetValue(key, out var plan)) return plan;
         var (oh, ow) = g.OutputSize(x[2], x[3], w[2], w[3]);
-        plan = new ConvolutionPlan { OutH = oh, OutW = ow, Key = key, Type = type, Math = MathType(x.DType) };
-        plan.X = TensorDescriptor(type, x[0], x[1], x[2], x[3]);
-        plan.Y = TensorDescriptor(type, x[0], w[0], oh, ow);
-        plan.Bias = TensorDescriptor(type, 1, w[0], 1, 1);
+        plan = new ConvolutionPlan { OutH = oh, OutW = ow, Key = key, Type = type, Math = MathType(x.DType), Format = Format(x.Layout) };
+        plan.X = TensorDescriptor(type, x[0], x[1], x[2], x[3], x.Layout);
+        plan.Y = TensorDescriptor(type, x[0], w[0], oh, ow, x.Layout);
+        plan.Bias = TensorDescriptor(type, 1, w[0], 1, 1, x.Layout);
         nint wd, cd;
         Cudnn.Check(Cudnn.cudnnCreateFilterDescriptor(&wd));
-        Cudnn.Check(Cudnn.cudnnSetFilter4dDescriptor(wd, type, cudnnTensorFormat_t.CUDNN_TENSOR_NCHW, w[0], w[1], w[2], w[3]));
+        Cudnn.Check(Cudnn.cudnnSetFilter4dDescriptor(wd, type, plan.Format, w[0], w[1], w[2], w[3]));
         plan.W = wd;
         Cudnn.Check(Cudnn.cudnnCreateConvolutionDescriptor(&cd));
         Cudnn.Check(Cudnn.cudnnSetConvolution2dDescriptor(cd, g.PadH, g.PadW, g.StrideH, g.StrideW, g.DilationH, g.DilationW,
@@ -138,7 +162,7 @@ public sealed unsafe partial class CudaBackend
     private ConvolutionAlgorithmKey AlgorithmKey(ConvolutionDirection direction, ConvolutionPlan plan)
     {
         var k = plan.Key;
-        return new(direction, plan.Type, ComputeType(plan.Type), plan.Math, k.Tf32, cudnnTensorFormat_t.CUDNN_TENSOR_NCHW,
+        return new(direction, plan.Type, ComputeType(plan.Type), plan.Math, k.Tf32, plan.Format,
             k.N, k.C, k.H, k.W, k.K, k.KH, k.KW, k.Geometry, plan.OutH, plan.OutW, ConvolutionWorkspaceLimit);
     }
 
@@ -208,6 +232,9 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, x, w, geometry);
         Check.Shape(op, "y", y, x[0], w[0], plan.OutH, plan.OutW);
+        SameLayout(op, x, "y", y);
+        using var channelsLastW = x.Layout == Layout.NHWC ? ChannelsLastWeights(w) : null;
+        var wp = (channelsLastW ?? w).Pointer;
         if (plan.Forward is null && StoredAlgorithm(op, ConvolutionDirection.Forward, plan, static (h, p, a) =>
             {
                 nuint b;
@@ -221,7 +248,7 @@ public sealed unsafe partial class CudaBackend
             var perf = stackalloc cudnnConvolutionFwdAlgoPerf_t[16];
             int found;
             Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, plan.Math));
-            Cudnn.Check(Cudnn.cudnnFindConvolutionForwardAlgorithmEx(_cudnn, plan.X, x.Pointer, plan.W, w.Pointer, plan.Conv, plan.Y, y.Pointer,
+            Cudnn.Check(Cudnn.cudnnFindConvolutionForwardAlgorithmEx(_cudnn, plan.X, x.Pointer, plan.W, wp, plan.Conv, plan.Y, y.Pointer,
                 16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
             for (var i = 0; i < found && plan.Forward is null; i++)
                 if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, x.DType))
@@ -236,7 +263,14 @@ public sealed unsafe partial class CudaBackend
         // F16 / BF16 with a bias: y starts as the bias broadcast over each plane (exact: 0 + bias), and the convolution
         // adds itself with beta = 1, in float, so each output is rounded once, as the CPU's F32 convolution plus bias.
         var biasFirst = bias is not null && reduced is not null;
-        if (biasFirst)
+        if (biasFirst && x.Layout == Layout.NHWC)
+        {
+            // Channels last: the bias broadcast by cuDNN onto zeros (exact), then the convolution adds itself.
+            Check.Shape(op, "bias", bias!, w[0]);
+            Fill(y, 0);
+            new Scalars(x.DType, 1, 1).Use((a, b) => Cudnn.Check(Cudnn.cudnnAddTensor(_cudnn, (void*)a, plan.Bias, bias!.Pointer, (void*)b, plan.Y, y.Pointer)));
+        }
+        else if (biasFirst)
         {
             Check.Shape(op, "bias", bias!, w[0]);
             Fill(y, 0);
@@ -247,7 +281,7 @@ public sealed unsafe partial class CudaBackend
         }
         using (var workspace = new ScratchBuffer(this, (long)bytes))
         {
-            new Scalars(x.DType, 1, biasFirst ? 1 : 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionForward(_cudnn, (void*)a, plan.X, x.Pointer, plan.W, w.Pointer,
+            new Scalars(x.DType, 1, biasFirst ? 1 : 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionForward(_cudnn, (void*)a, plan.X, x.Pointer, plan.W, wp,
                 plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.Y, y.Pointer)));
         }
         if (bias is not null && !biasFirst)
@@ -265,6 +299,9 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, dx, w, geometry);
         Check.Shape(op, "dy", dy, dx[0], w[0], plan.OutH, plan.OutW);
+        SameLayout(op, dx, "dy", dy);
+        using var channelsLastW = dx.Layout == Layout.NHWC ? ChannelsLastWeights(w) : null;
+        var wp = (channelsLastW ?? w).Pointer;
         if (plan.BackwardData is null && StoredAlgorithm(op, ConvolutionDirection.BackwardData, plan, static (h, p, a) =>
             {
                 nuint b;
@@ -278,7 +315,7 @@ public sealed unsafe partial class CudaBackend
             var perf = stackalloc cudnnConvolutionBwdDataAlgoPerf_t[16];
             int found;
             Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, plan.Math));
-            Cudnn.Check(Cudnn.cudnnFindConvolutionBackwardDataAlgorithmEx(_cudnn, plan.W, w.Pointer, plan.Y, dy.Pointer, plan.Conv, plan.X, dx.Pointer,
+            Cudnn.Check(Cudnn.cudnnFindConvolutionBackwardDataAlgorithmEx(_cudnn, plan.W, wp, plan.Y, dy.Pointer, plan.Conv, plan.X, dx.Pointer,
                 16, &found, perf, ws.Pointer, (nuint)ConvolutionWorkspaceLimit));
             for (var i = 0; i < found && plan.BackwardData is null; i++)
                 if (Acceptable(perf[i].status, perf[i].memory, perf[i].mathType, dx.DType))
@@ -291,7 +328,7 @@ public sealed unsafe partial class CudaBackend
         var (algo, bytes, math) = plan.BackwardData.Value;
         Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, math));
         using var workspace = new ScratchBuffer(this, (long)bytes);
-        new Scalars(dx.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionBackwardData(_cudnn, (void*)a, plan.W, w.Pointer, plan.Y, dy.Pointer,
+        new Scalars(dx.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionBackwardData(_cudnn, (void*)a, plan.W, wp, plan.Y, dy.Pointer,
             plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.X, dx.Pointer)));
     }
 
@@ -303,6 +340,7 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, x, dw, geometry);
         Check.Shape(op, "dy", dy, x[0], dw[0], plan.OutH, plan.OutW);
+        SameLayout(op, x, "dy", dy);
         if (plan.BackwardFilter is null && StoredAlgorithm(op, ConvolutionDirection.BackwardFilter, plan, static (h, p, a) =>
             {
                 nuint b;
@@ -331,8 +369,12 @@ public sealed unsafe partial class CudaBackend
         var (algo, bytes, math) = plan.BackwardFilter.Value;
         Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(plan.Conv, math));
         using var workspace = new ScratchBuffer(this, (long)bytes);
+        // Channels last: cuDNN writes a KRSC gradient; it accumulates (beta) onto a KRSC copy of dw, which then goes back.
+        using var channelsLastDw = x.Layout == Layout.NHWC ? new Tensor(dw.Shape, dw.DType, Device, Layout.NHWC) : null;
+        if (channelsLastDw is not null && beta != 0) ConvertLayout(dw, channelsLastDw);
         new Scalars(x.DType, 1, beta).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionBackwardFilter(_cudnn, (void*)a, plan.X, x.Pointer, plan.Y, dy.Pointer,
-            plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.W, dw.Pointer)));
+            plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.W, (channelsLastDw ?? dw).Pointer)));
+        if (channelsLastDw is not null) ConvertLayout(channelsLastDw, dw);
     }
 
     public override void ConvBackwardBias(Tensor dy, Tensor db, double beta)
@@ -343,6 +385,15 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var (n, c, h, w) = Nchw(op, "dy", dy);
         Check.Shape(op, "db", db, c);
+        if (dy.Layout == Layout.NHWC && h * w > 1 && c > 1)
+        {
+            // nn_channel_sum and cuDNN's bias gradient are used on NCHW planes here: sum an NCHW copy (the same sums, in
+            // the same order). Only convolutions with a bias pay it (VGG, AlexNet), once per backward.
+            using var planes = new Tensor(dy.Shape, dy.DType, Device);
+            ConvertLayout(dy, planes);
+            ConvBackwardBias(planes, db, beta);
+            return;
+        }
         if (reduced is not null)
         {
             // F16 / BF16: db = beta db + sum, the sum in double, the rest in float, rounded once (nn_channel_sum).
@@ -351,8 +402,8 @@ public sealed unsafe partial class CudaBackend
             return;
         }
         var type = CudnnType(op, dy);
-        var dyDesc = TensorDescriptor(type, n, c, h, w);
-        var dbDesc = TensorDescriptor(type, 1, c, 1, 1);
+        var dyDesc = TensorDescriptor(type, n, c, h, w, dy.Layout);
+        var dbDesc = TensorDescriptor(type, 1, c, 1, 1, dy.Layout);
         try
         {
             new Scalars(dy.DType, 1, beta).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionBackwardBias(_cudnn, (void*)a, dyDesc, dy.Pointer, (void*)b, dbDesc, db.Pointer)));

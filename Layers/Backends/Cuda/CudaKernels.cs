@@ -141,16 +141,20 @@ internal sealed unsafe class CudaKernels : IDisposable
     }
 
     /// <summary>Queues <paramref name="kernel"/> on the backend's stream.</summary>
-    public void Launch(string file, string kernel, uint gridX, uint gridY, uint blockX, uint sharedBytes, ref KernelArgs args)
+    public void Launch(string file, string kernel, uint gridX, uint gridY, uint blockX, uint sharedBytes, ref KernelArgs args) =>
+        Launch(file, kernel, gridX, gridY, 1, blockX, 1, sharedBytes, ref args);
+
+    /// <summary>A launch on a 3-D grid of 2-D blocks (the tiled transposes of structure.cu).</summary>
+    public void Launch(string file, string kernel, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint sharedBytes, ref KernelArgs args)
     {
-        if (gridX == 0 || gridY == 0) return; // nothing to do (an empty tensor)
+        if (gridX == 0 || gridY == 0 || gridZ == 0) return; // nothing to do (an empty tensor)
         var f = Function(file, kernel);
         _backend.MakeCurrent();
         fixed (ulong* slots = args.Slots)
         {
             var pointers = stackalloc void*[args.Count];
             for (var i = 0; i < args.Count; i++) pointers[i] = slots + i;
-            Cuda.Check(Cuda.cuLaunchKernel(f, gridX, gridY, 1, blockX, 1, 1, sharedBytes, _backend.Stream, pointers, null), kernel);
+            Cuda.Check(Cuda.cuLaunchKernel(f, gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes, _backend.Stream, pointers, null), kernel);
         }
     }
 

@@ -15,7 +15,7 @@ public sealed unsafe partial class CudaBackend
     private (nint X, nint PerChannel) BatchNormDescriptors(string op, Tensor x)
     {
         var type = CudnnType(op, x);
-        var xd = TensorDescriptor(type, x[0], x[1], x[2], x[3]);
+        var xd = TensorDescriptor(type, x[0], x[1], x[2], x[3], x.Layout);
         var cd = TensorDescriptor(ComputeType(type), 1, x[1], 1, 1);
         return (xd, cd);
     }
@@ -58,10 +58,11 @@ public sealed unsafe partial class CudaBackend
         double momentum, double epsilon, Tensor saveMean, Tensor saveInvStd)
     {
         MakeCurrent();
+        SameLayout(op, x, "y", y);
         var (xd, cd) = BatchNormDescriptors(op, x);
         try
         {
-            new Scalars(x.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnBatchNormalizationForwardTraining(_cudnn, TrainingBatchNormMode,
+            new Scalars(x.DType, 1, 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnBatchNormalizationForwardTraining(_cudnn, TrainingBatchNormMode(x),
                 (void*)a, (void*)b, xd, x.Pointer, xd, y.Pointer, cd, gamma.Pointer, beta.Pointer, momentum, runningMean.Pointer, runningVar.Pointer,
                 epsilon, saveMean.Pointer, saveInvStd.Pointer)));
         }
@@ -88,6 +89,7 @@ public sealed unsafe partial class CudaBackend
     private void BatchNormForwardInferenceCudnn(string op, Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
         MakeCurrent();
+        SameLayout(op, x, "y", y);
         var (xd, cd) = BatchNormDescriptors(op, x);
         try
         {
@@ -123,13 +125,15 @@ public sealed unsafe partial class CudaBackend
     private void BatchNormBackwardTrainingCudnn(string op, Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor saveMean, Tensor saveInvStd)
     {
         MakeCurrent();
+        SameLayout(op, x, "dy", dy);
+        SameLayout(op, x, "dx", dx);
         var (xd, cd) = BatchNormDescriptors(op, x);
         try
         {
             // dx overwritten (beta 0); dgamma and dbeta accumulated (param beta 1). Epsilon is unused when the saved statistics are given.
             // Scaling factors are float for HALF / BFLOAT16 data, as for FLOAT (Scalars: double only for F64).
             new Scalars(x.DType, 1, 0).Use((one, zero) => new Scalars(x.DType, 1, 1).Use((pa, pb) =>
-                Cudnn.Check(Cudnn.cudnnBatchNormalizationBackward(_cudnn, TrainingBatchNormMode,
+                Cudnn.Check(Cudnn.cudnnBatchNormalizationBackward(_cudnn, TrainingBatchNormMode(x),
                     (void*)one, (void*)zero, (void*)pa, (void*)pb, xd, x.Pointer, xd, dy.Pointer, xd, dx.Pointer, cd, gamma.Pointer,
                     dgamma.Pointer, dbeta.Pointer, 1e-5, saveMean.Pointer, saveInvStd.Pointer))));
         }
@@ -163,6 +167,7 @@ public sealed unsafe partial class CudaBackend
     private void BatchNormBackwardInferenceKernel(string op, Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta,
         Tensor runningMean, Tensor runningVar, double epsilon)
     {
+        Check.Nchw(op, x, dy, dx);
         var s = (N: x[0], C: x[1], HW: x[2] * x[3]);
         var t = Suffix(op, x);
         var args = new KernelArgs().Ptr(x.Pointer).Ptr(dy.Pointer).Ptr(dx.Pointer).Ptr(gamma.Pointer).Ptr(dgamma.Pointer).Ptr(dbeta.Pointer)
@@ -195,6 +200,7 @@ public sealed unsafe partial class CudaBackend
             return;
         }
         Check.Lrn(op, Device, x, y);
+        Check.Nchw(op, x, y);
         MakeCurrent();
         var lrn = LrnDescriptor(op, size, alpha, beta, k);
         var xd = TensorDescriptor(CudnnType(op, x), x[0], x[1], x[2], x[3]);
@@ -222,6 +228,7 @@ public sealed unsafe partial class CudaBackend
             return;
         }
         Check.Lrn(op, Device, x, y, dy, dx);
+        Check.Nchw(op, x, y, dy, dx);
         MakeCurrent();
         var lrn = LrnDescriptor(op, size, alpha, beta, k);
         var xd = TensorDescriptor(CudnnType(op, x), x[0], x[1], x[2], x[3]);

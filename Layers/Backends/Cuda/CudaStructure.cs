@@ -39,6 +39,22 @@ public sealed unsafe partial class CudaBackend
         LaunchElementwise(Structure, $"nn_dropout_backward_{Suffix(op, dy)}", dy.Count, ref args);
     }
 
+    public override void ConvertLayout(Tensor source, Tensor destination)
+    {
+        const string op = nameof(ConvertLayout);
+        Check.ConvertLayout(op, Device, source, destination);
+        if (source.Layout == destination.Layout)
+        {
+            Copy(source, destination);
+            return;
+        }
+        MakeCurrent();
+        var (rows, cols) = source.Layout == Layout.NCHW ? (source[1], source[2] * source[3]) : (source[2] * source[3], source[1]);
+        var args = new KernelArgs().Ptr(source.Pointer).Ptr(destination.Pointer).I32(rows).I32(cols).I32(source[0]);
+        _kernels.Launch(Structure, $"nn_transpose_images_{Suffix(op, source)}", (uint)((cols + 31) / 32), (uint)Math.Min((rows + 31) / 32, 65535),
+            (uint)Math.Min(source[0], 65535), 32, 8, 0, ref args);
+    }
+
     public override void CopyIntoChannels(Tensor source, Tensor destination, int channelOffset) =>
         ChannelCopy(nameof(CopyIntoChannels), source, destination, channelOffset, into: true);
 
@@ -48,6 +64,7 @@ public sealed unsafe partial class CudaBackend
     private void ChannelCopy(string op, Tensor part, Tensor whole, int offset, bool into)
     {
         Check.ChannelCopy(op, Device, part, whole, offset);
+        Check.Nchw(op, part, whole);
         var hw = part[2] * part[3];
         var args = into
             ? new KernelArgs().Ptr(part.Pointer).Ptr(whole.Pointer).I32(part[0]).I32(part[1]).I32(whole[1]).I32(hw).I32(offset)
@@ -66,6 +83,7 @@ public sealed unsafe partial class CudaBackend
     {
         ReducedType(op, new("x", x), new("y", y));
         var (oh, ow) = Check.PadShortcut(op, Device, x, y, stride, padBefore);
+        Check.Nchw(op, x, y);
         int n = x[0], c = x[1], h = x[2], w = x[3];
         var forward = kernel.EndsWith("forward", StringComparison.Ordinal);
         var planes = forward ? n * y[1] : n * c;
