@@ -98,6 +98,8 @@ public abstract class NeuralClassifier : IClassifier
         (_mean, _std) = PixelStatistics(images);
 
         var ops = Backend.For(Device);
+        if (Options.ChannelsLast && Device.Kind == DeviceKind.Cpu)
+            throw new ArgumentException($"{Name}: channels last runs on the GPU only (the CPU backend's convolutions, batch norm and pooling are NCHW)");
         // The training set goes to the device once; batches are gathered there.
         using var onDevice = images.Device == Device ? null : images.CopyTo(Device);
         var flat = (onDevice ?? images).Reshape(n, d);
@@ -114,6 +116,7 @@ public abstract class NeuralClassifier : IClassifier
             ? new Distributed.GradientBuckets(_net, comm) { ForceOneRank = true } : null;
         using var xU8 = new Tensor([batch, d], DType.U8, Device);
         using var x = new Tensor([batch, .. _imageDims], InputDType, Device);
+        using var xLast = ChannelsLastBuffer(x);
         using var y = new Tensor([batch], DType.I32, Device);
         using var predicted = new Tensor([batch], DType.I32, Device);
         var yHost = new int[batch];
@@ -154,7 +157,8 @@ public abstract class NeuralClassifier : IClassifier
 
                 sgd.ZeroGrad();
                 loss.GradientScale = scaler?.Scale ?? 1;
-                var scores = _net.Forward(x);
+                if (xLast is not null) ops.ConvertLayout(x, xLast);
+                var scores = _net.Forward(xLast ?? x);
                 lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y, loss.GradientScale)) * batch;
                 if (buckets is null) _net.Backward(loss.Backward());
                 else
@@ -201,7 +205,7 @@ public abstract class NeuralClassifier : IClassifier
         var flat = (onDevice ?? images).Reshape(n, d);
         var result = new int[n];
         var batch = Math.Max(1, Math.Min(Options.BatchSize, n));
-        Tensor? xU8 = null, x = null, predicted = null;
+        Tensor? xU8 = null, x = null, xLast = null, predicted = null;
         try
         {
             for (var start = 0; start < n; start += batch)
@@ -209,22 +213,28 @@ public abstract class NeuralClassifier : IClassifier
                 var m = Math.Min(batch, n - start);
                 if (xU8 is null || xU8[0] != m)
                 {
-                    xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
+                    xU8?.Dispose(); x?.Dispose(); xLast?.Dispose(); predicted?.Dispose();
                     xU8 = new Tensor([m, d], DType.U8, Device);
                     x = new Tensor([m, .. _imageDims], InputDType, Device);
+                    xLast = ChannelsLastBuffer(x);
                     predicted = new Tensor([m], DType.I32, Device);
                 }
                 LoadBatch(flat, Enumerable.Range(start, m).ToArray(), xU8, x!);
-                ops.ArgMaxRows(net.Forward(x!), predicted!);
+                if (xLast is not null) ops.ConvertLayout(x!, xLast);
+                ops.ArgMaxRows(net.Forward(xLast ?? x!), predicted!);
                 predicted!.ToArray<int>().CopyTo(result, start);
             }
         }
         finally
         {
-            xU8?.Dispose(); x?.Dispose(); predicted?.Dispose();
+            xU8?.Dispose(); x?.Dispose(); xLast?.Dispose(); predicted?.Dispose();
         }
         return result;
     }
+
+    /// <summary>With <see cref="TrainOptions.ChannelsLast"/>, an NHWC buffer for image batches like <paramref name="x"/>; else null.</summary>
+    private Tensor? ChannelsLastBuffer(Tensor x) =>
+        Options.ChannelsLast && x.Rank == 4 ? new Tensor(x.Shape, x.DType, x.Device, Layout.NHWC) : null;
 
     /// <summary>Gathers the rows of a batch as U8 and normalises them into x with the training set's statistics.</summary>
     private void LoadBatch(Tensor images, ReadOnlySpan<int> rows, Tensor xU8, Tensor x)

@@ -33,6 +33,11 @@ public sealed record TrainOptions
     /// parameters; fp16 trains with a dynamic loss scale (<see cref="MixedPrecision.LossScaler"/>).
     /// </summary>
     public MixedPrecision.Precision Precision { get; init; } = MixedPrecision.Precision.Fp32;
+    /// <summary>
+    /// Channels last: each batch is reordered to NHWC memory before the network, which then runs on NHWC activations
+    /// (cuDNN's NHWC convolutions and batch norm). GPU only; networks without layout-dependent layers ignore it.
+    /// </summary>
+    public bool ChannelsLast { get; init; }
 }
 
 /// <summary>What one finished epoch reports.</summary>

@@ -172,6 +172,25 @@ public class ChannelsLastTests
         }
     }
 
+    /// <summary>`train --channels-last`: the classifier reorders each batch; it learns as the NCHW run does.</summary>
+    [Fact]
+    public void AClassifierTrainsChannelsLast()
+    {
+        Require();
+        using var train = Support.Synthetic.Blobs(400, 10, 28, 1, noise: 90);
+        using var test = Support.Synthetic.Blobs(100, 10, 28, 2, noise: 90);
+        double Accuracy(bool channelsLast)
+        {
+            var options = new NativeNets.Nets.Classifiers.TrainOptions { Epochs = 2, BatchSize = 50, LearningRate = 0.05, Seed = 4, ChannelsLast = channelsLast };
+            using var net = NativeNets.Nets.Classifiers.Zoo.Create("resnet18", options, GpuDevice, smallStem: true);
+            net.Train(train.Images, train.Labels);
+            return NativeNets.Nets.Classifiers.ClassifierExtensions.Accuracy(net, test);
+        }
+        var nchw = Accuracy(false);
+        var nhwc = Accuracy(true);
+        Assert.InRange(nhwc, Math.Max(0.2, nchw - 0.1), 1.0); // chance is 0.1
+    }
+
     /// <summary>ResNet-18 trained three steps on the GPU in NHWC and on the CPU in NCHW, as CudaNetworkTests does in NCHW.</summary>
     [Fact]
     public void ResNet18TrainingStepsMatchTheCpu()

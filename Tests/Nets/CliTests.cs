@@ -42,6 +42,17 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void ChannelsLastOnTheCpuIsRefusedWithTheReason()
+    {
+        var (code, _, stderr) = Run("train", "--model", "lenet5", "--data", _dir.Path, "--epochs", "1", "--channels-last");
+        Assert.NotEqual(0, code);
+        Assert.Contains("channels last runs on the GPU only", stderr);
+        var (benchCode, _, benchErr) = Run("bench", "--model", "resnet18", "--batch", "2", "--steps", "1", "--warmup", "0", "--size", "32", "--channels-last");
+        Assert.NotEqual(0, benchCode);
+        Assert.Contains("--channels-last runs on the GPU only", benchErr);
+    }
+
+    [Fact]
     public void TrainJsonHasTheDocumentedKeys()
     {
         var (code, stdout, _) = Run("train", "--model", "two-layer", "--data", _dir.Path, "--epochs", "3", "--batch", "50", "--hidden", "32", "--json");
