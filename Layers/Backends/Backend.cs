@@ -61,7 +61,8 @@ public abstract class Backend
     /// <summary>destination = source * scale + shift, converting dtypes (e.g. U8 pixels to normalised F32).</summary>
     public abstract void ScaleShift(Tensor source, Tensor destination, double scale, double shift);
     /// <summary>
-    /// A batch of images as a loader assembles it, U8 with dims [N, C, H, W] in NHWC memory order, to normalised F32 NCHW:
+    /// A batch of images as a loader assembles it, U8 with dims [N, C, H, W] in NHWC memory order, to normalised F32 (or
+    /// F16 / BF16) in the output's layout, NCHW or NHWC (channels last, no reordering at all):
     /// output[n, c, h, w] = (images[n, h, w, c] / 255 - mean[c]) / std[c], in float, as torchvision's ToTensor + Normalize.
     /// </summary>
     public abstract void NormalizeImages(Tensor images, Tensor output, ReadOnlySpan<float> mean, ReadOnlySpan<float> std);
@@ -190,7 +191,16 @@ public abstract class Backend
     /// its own memory layout (NCHW or NHWC): the values move unchanged, their order changes. Same layouts: a copy.
     /// </summary>
     public abstract void ConvertLayout(Tensor source, Tensor destination);
-    /// <summary>Copies src [N, Cs, H, W] into channels [offset, offset + Cs) of dst [N, C, H, W].</summary>
+    /// <summary>
+    /// A channel copy's rows: N rows of C planes of H x W for NCHW, N x H x W rows of C single values for channels last
+    /// (where the plane is more than 1 x 1).
+    /// </summary>
+    private protected static (int Rows, int PlaneSize) ChannelRows(Tensor part, Tensor whole) =>
+        (part.Layout == Layout.NHWC || whole.Layout == Layout.NHWC) && part[2] * part[3] > 1 && part[1] > 1 && whole[1] > 1
+            ? (checked(part[0] * part[2] * part[3]), 1)
+            : (part[0], part[2] * part[3]);
+
+    /// <summary>Copies src [N, Cs, H, W] into channels [offset, offset + Cs) of dst [N, C, H, W] (both NCHW, or both NHWC).</summary>
     public abstract void CopyIntoChannels(Tensor source, Tensor destination, int channelOffset);
     /// <summary>Copies channels [offset, offset + Cd) of src [N, C, H, W] into dst [N, Cd, H, W].</summary>
     public abstract void CopyFromChannels(Tensor source, int channelOffset, Tensor destination);

@@ -29,6 +29,16 @@ internal static class Check
                 throw new NotSupportedException($"{op}: {t} is channels-last (NHWC); this op runs on NCHW tensors only here");
     }
 
+    /// <summary>
+    /// <paramref name="t"/> in the memory layout of <paramref name="reference"/>, or with a 1 x 1 plane (or one channel),
+    /// whose memory is the same in both.
+    /// </summary>
+    public static void SameLayout(string op, Tensor reference, string name, Tensor t)
+    {
+        if (reference.Layout != t.Layout && !(t.Rank == 4 && (t[2] * t[3] == 1 || t[1] == 1)))
+            throw new ArgumentException($"{op}: {name} {t} is not in the layout of {reference} ({reference.Layout})");
+    }
+
     /// <summary>The two layouts a ConvertLayout copies between: the same dims [N, C, H, W], dtype and device.</summary>
     public static void ConvertLayout(string op, Device device, Tensor source, Tensor destination)
     {
@@ -103,7 +113,7 @@ internal static class Check
         return (x[0], x[1], x[2] * x[3]);
     }
 
-    /// <summary>NormalizeImages' arguments: U8 NHWC in, F32 NCHW out of the same dims, one mean and std per channel. Returns N, C and H*W.</summary>
+    /// <summary>NormalizeImages' arguments: U8 NHWC in, F32 NCHW or NHWC out of the same dims, one mean and std per channel. Returns N, C and H*W.</summary>
     public static (int N, int C, long Plane) ImageBatch(string op, Device device, Tensor images, Tensor output, int means, int stds)
     {
         OnDevice(op, device, images, output);
@@ -111,7 +121,6 @@ internal static class Check
         DType(op, "output", output, Tensors.DType.F32);
         Rank(op, "images", images, 4);
         if (images.Layout != Layout.NHWC) throw new ArgumentException($"{op}: images must be in NHWC memory order, got {images.Layout}");
-        if (output.Layout != Layout.NCHW) throw new ArgumentException($"{op}: the output must be NCHW, got {output.Layout}");
         Shape(op, "output", output, images.Shape);
         if (means != images[1] || stds != images[1])
             throw new ArgumentException($"{op}: {images[1]} channels need {images[1]} means and stds, got {means} and {stds}");

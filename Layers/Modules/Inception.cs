@@ -48,10 +48,10 @@ public sealed class Inception : Layer
             while (_branchGrads.Count <= i) _branchGrads.Add(null!);
             var g = _branchGrads[i];
             var dims = new[] { dy[0], _channels[i], dy[2], dy[3] };
-            if (g is null || g.Storage.IsDisposed || !g.Dims.SequenceEqual(dims) || g.DType != dy.DType)
+            if (g is null || g.Storage.IsDisposed || !g.Dims.SequenceEqual(dims) || g.DType != dy.DType || g.Layout != dy.Layout)
             {
                 g?.Dispose();
-                g = _branchGrads[i] = new Tensor(dims, dy.DType, dy.Device);
+                g = _branchGrads[i] = new Tensor(dims, dy.DType, dy.Device, dy.Layout);
             }
             ops.CopyFromChannels(dy, offset, g);
             offset += _channels[i];

@@ -37,18 +37,21 @@ internal static class ImageRun
         Backend.For(device) is CudaBackend cuda ? dims => cuda.NewPinnedHostTensor(dims, DType.U8, Layout.NHWC) : null;
 
     /// <summary>
-    /// Copies a loader batch to <paramref name="device"/> and normalises it into <paramref name="x"/> (NCHW, reused), in
-    /// <paramref name="dtype"/>: F32, or the F16/BF16 of a mixed-precision network (the first layer's dtype).
+    /// Copies a loader batch to <paramref name="device"/> and normalises it into <paramref name="x"/> (reused), in
+    /// <paramref name="dtype"/>: F32, or the F16/BF16 of a mixed-precision network (the first layer's dtype); NCHW, or
+    /// NHWC with <paramref name="channelsLast"/> (the loader's own order: nothing is reordered).
     /// </summary>
-    public static Tensor ToInput(ImageBatch batch, Device device, ref Tensor? u8, ref Tensor? x, float[] mean, float[] std, DType dtype = DType.F32)
+    public static Tensor ToInput(ImageBatch batch, Device device, ref Tensor? u8, ref Tensor? x, float[] mean, float[] std, DType dtype = DType.F32,
+        bool channelsLast = false)
     {
         var images = batch.Images;
-        if (u8 is null || !u8.SameShape(images) || x is null || x.DType != dtype)
+        var layout = channelsLast ? Layout.NHWC : Layout.NCHW;
+        if (u8 is null || !u8.SameShape(images) || x is null || x.DType != dtype || x.Layout != layout)
         {
             u8?.Dispose();
             x?.Dispose();
             u8 = new Tensor(images.Shape, DType.U8, device, Layout.NHWC);
-            x = new Tensor(images.Shape, dtype, device);
+            x = new Tensor(images.Shape, dtype, device, layout);
         }
         unsafe { u8.Backend.CopyFromHost(images.Pointer, u8); }
         x!.Backend.NormalizeImages(u8, x, mean, std);
@@ -56,7 +59,7 @@ internal static class ImageRun
     }
 
     public static EvalResult Evaluate(Sequential network, ImageLoader loader, Device device, float[]? mean = null, float[]? std = null,
-        Action<int, int>? progress = null)
+        Action<int, int>? progress = null, bool channelsLast = false)
     {
         mean ??= ImageNetMean;
         std ??= ImageNetStd;
@@ -69,7 +72,7 @@ internal static class ImageRun
             foreach (var batch in loader.Epoch(0))
                 using (batch)
                 {
-                    var input = ToInput(batch, device, ref u8, ref x, mean, std, InputDType(network));
+                    var input = ToInput(batch, device, ref u8, ref x, mean, std, InputDType(network), channelsLast);
                     var logits = ToFloats(network.Forward(input));
                     var classes = logits.Length / batch.Count;
                     for (var i = 0; i < batch.Count; i++)
@@ -112,7 +115,7 @@ internal static class ImageRun
     /// <paramref name="scaler"/> (fp16) the loss gradient is scaled and steps whose gradients overflow are skipped.
     /// </summary>
     public static ImageEpoch TrainEpoch(Sequential network, ImageLoader loader, Sgd sgd, ILearningRateSchedule schedule, int epoch, Device device,
-        float[]? mean = null, float[]? std = null, Action<int, int>? progress = null, LossScaler? scaler = null)
+        float[]? mean = null, float[]? std = null, Action<int, int>? progress = null, LossScaler? scaler = null, bool channelsLast = false)
     {
         mean ??= ImageNetMean;
         std ??= ImageNetStd;
@@ -130,7 +133,7 @@ internal static class ImageRun
                 using (batch)
                 {
                     sgd.LearningRate = schedule.At(epoch + (double)batch.Number / steps);
-                    var input = ToInput(batch, device, ref u8, ref x, mean, std, InputDType(network));
+                    var input = ToInput(batch, device, ref u8, ref x, mean, std, InputDType(network), channelsLast);
                     if (labels is null || labels[0] != batch.Count)
                     {
                         labels?.Dispose();

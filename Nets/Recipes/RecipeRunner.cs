@@ -31,6 +31,9 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
     /// <summary>Called with (images done this epoch, images per epoch).</summary>
     public Action<long, long>? OnProgress { get; set; }
 
+    /// <summary>Channels last on the GPU: the network runs on NHWC activations (image folders: the loader's own order, never reordered).</summary>
+    public bool ChannelsLast { get; init; }
+
     /// <summary>The plan: sizes, steps, and the learning rate at every milestone, as lines of text.</summary>
     public static IReadOnlyList<string> Plan(Recipe r, int? trainImages = null, long? parameters = null)
     {
@@ -93,7 +96,7 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
             Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, Momentum = r.Momentum, WeightDecay = r.WeightDecay,
             VirtualWorkers = r.VirtualWorkers, Schedule = r.Schedule(), NoDecayOnBatchNorm = r.NoBatchNormDecay, ZeroInitResidualGamma = r.ZeroGamma,
             CheckpointPath = Path.Combine(OutputFolder, "checkpoint.ckpt"), Resume = resume,
-            Precision = MixedPrecision.PrecisionExtensions.Parse(r.Precision),
+            Precision = MixedPrecision.PrecisionExtensions.Parse(r.Precision), ChannelsLast = ChannelsLast,
         };
         using var classifier = new CnnClassifier(r.Model, options, device);
         classifier.OnStep = OnProgress;
@@ -131,8 +134,9 @@ public sealed class RecipeRunner(Recipe recipe, string outputFolder, Device devi
         if (resume && File.Exists(checkpoint)) start = Checkpoint.Load(checkpoint, net, sgd, fingerprint).Epoch;
         for (var epoch = start; epoch < r.Epochs; epoch++)
         {
-            var t = ImageRun.TrainEpoch(net, trainLoader, sgd, schedule, epoch, device, progress: (d, n) => OnProgress?.Invoke(d, n), scaler: scaler);
-            EvalResult? v = valLoader is null ? null : ImageRun.Evaluate(net, valLoader, device);
+            var t = ImageRun.TrainEpoch(net, trainLoader, sgd, schedule, epoch, device, progress: (d, n) => OnProgress?.Invoke(d, n), scaler: scaler,
+                channelsLast: ChannelsLast);
+            EvalResult? v = valLoader is null ? null : ImageRun.Evaluate(net, valLoader, device, channelsLast: ChannelsLast);
             record(new EpochMetrics(epoch + 1, t.MeanLoss, 1 - t.TrainTop1, v is null ? null : 1 - v.Top1, v is null ? null : 1 - v.Top5, t.LearningRate,
                 t.Seconds + (v?.Seconds ?? 0), t.Images));
             Checkpoint.Save(checkpoint, net, sgd, new TrainingState { Epoch = epoch + 1, Step = (long)(epoch + 1) * (train.Count / batch), Rng = [], Fingerprint = fingerprint });

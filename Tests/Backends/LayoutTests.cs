@@ -52,6 +52,53 @@ public class LayoutTests
         Assert.Equal(plain.Backward(dy)!.ToArray<float>(), dxNchw.ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.BF16)]
+    public void NormalizeImagesWritesChannelsLastAsTheNchwResultReordered(DType dtype)
+    {
+        var rng = new Rng(9);
+        using var images = new Tensor([2, 3, 4, 5], DType.U8, layout: Layout.NHWC);
+        images.CopyFrom<byte>(Enumerable.Range(0, 120).Select(_ => (byte)rng.Uniform(0, 256)).ToArray());
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        using var nchw = new Tensor([2, 3, 4, 5], dtype);
+        using var nhwc = new Tensor([2, 3, 4, 5], dtype, layout: Layout.NHWC);
+        Cpu.NormalizeImages(images, nchw, mean, std);
+        Cpu.NormalizeImages(images, nhwc, mean, std);
+        using var reordered = new Tensor([2, 3, 4, 5], dtype, layout: Layout.NHWC);
+        Cpu.ConvertLayout(nchw, reordered);
+        Assert.Equal(Floats(reordered), Floats(nhwc));
+    }
+
+    /// <summary>The values as floats, in memory order (F16 / BF16 widened exactly).</summary>
+    private static float[] Floats(Tensor t)
+    {
+        using var wide = new Tensor(t.Shape, DType.F32, layout: t.Layout);
+        Cpu.Cast(t, wide);
+        return wide.ToArray<float>();
+    }
+
+    [Fact]
+    public void ChannelCopiesWorkInEitherLayout()
+    {
+        var rng = new Rng(10);
+        using var part = new Tensor([2, 3, 2, 2]);
+        part.CopyFrom<float>(Enumerable.Range(0, 24).Select(_ => (float)rng.Uniform(-1, 1)).ToArray());
+        using var whole = new Tensor([2, 5, 2, 2]);
+        Cpu.CopyIntoChannels(part, whole, 1);
+        using var partLast = new Tensor([2, 3, 2, 2], DType.F32, layout: Layout.NHWC);
+        using var wholeLast = new Tensor([2, 5, 2, 2], DType.F32, layout: Layout.NHWC);
+        Cpu.ConvertLayout(part, partLast);
+        Cpu.CopyIntoChannels(partLast, wholeLast, 1);
+        using var back = new Tensor([2, 5, 2, 2]);
+        Cpu.ConvertLayout(wholeLast, back);
+        Assert.Equal(whole.ToArray<float>(), back.ToArray<float>());
+        using var again = new Tensor([2, 3, 2, 2], DType.F32, layout: Layout.NHWC);
+        Cpu.CopyFromChannels(wholeLast, 1, again);
+        Assert.Equal(partLast.ToArray<float>(), again.ToArray<float>());
+        Assert.Throws<ArgumentException>(() => Cpu.CopyIntoChannels(partLast, whole, 1)); // mixed layouts
+    }
+
     [Fact]
     public void TheCpuRefusesChannelsLastWhereItReadsNchwMemory()
     {

@@ -61,6 +61,25 @@ public class ChannelsLastTests
     }
 
     [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.BF16)]
+    public void NormalizeImagesIntoChannelsLastMatchesTheCpu(DType dtype)
+    {
+        var gpu = Require();
+        var rng = new Rng(12);
+        using var images = new Tensor([3, 3, 9, 7], DType.U8, layout: Layout.NHWC);
+        images.CopyFrom<byte>(Enumerable.Range(0, (int)images.Count).Select(_ => (byte)rng.Uniform(0, 256)).ToArray());
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        using var cpu = new Tensor(images.Shape, dtype, layout: Layout.NHWC);
+        Cpu.NormalizeImages(images, cpu, mean, std);
+        using var onGpu = new Tensor(images.Shape, DType.U8, GpuDevice, Layout.NHWC);
+        CopyAcross(images, onGpu);
+        using var gpuOut = new Tensor(images.Shape, dtype, GpuDevice, Layout.NHWC);
+        gpu.NormalizeImages(onGpu, gpuOut, mean, std);
+        AssertClose($"NHWC NormalizeImages {dtype}", cpu, gpuOut, 0); // both NHWC: compared as they lie
+    }
+
+    [Theory]
     [InlineData(3, 8, 3, 1, 1, true)]
     [InlineData(16, 32, 1, 2, 0, false)]
     [InlineData(8, 16, 7, 2, 3, false)]
@@ -191,18 +210,27 @@ public class ChannelsLastTests
         Assert.InRange(nhwc, Math.Max(0.2, nchw - 0.1), 1.0); // chance is 0.1
     }
 
-    /// <summary>ResNet-18 trained three steps on the GPU in NHWC and on the CPU in NCHW, as CudaNetworkTests does in NCHW.</summary>
-    [Fact]
-    public void ResNet18TrainingStepsMatchTheCpu()
+    /// <summary>
+    /// Architectures trained three steps on the GPU in NHWC and on the CPU in NCHW, as CudaNetworkTests does in NCHW:
+    /// residual blocks, Inception's channel concatenation and auxiliary heads, biased convolutions, and Flatten over
+    /// planes larger than 1 x 1 (AlexNet's 6 x 6, the auxiliary heads' 4 x 4).
+    /// </summary>
+    [Theory]
+    [InlineData("resnet18", 32, true)]
+    [InlineData("resnet50", 64, false)]
+    [InlineData("googlenet-aux", 64, false)]
+    [InlineData("alexnet", 64, false)]
+    [InlineData("vgg11-bn", 32, false)]
+    public void TrainingStepsMatchTheCpu(string arch, int side, bool smallStem)
     {
         var gpu = Require();
-        var options = new ArchitectureOptions { Classes = 10, SmallStem = true, Seed = 3 };
-        using var cpuModel = Architectures.Create("resnet18", options);
-        using var gpuModel = Architectures.Create("resnet18", options with { Device = GpuDevice });
+        var options = new ArchitectureOptions { Classes = 10, SmallStem = smallStem, Seed = 3 };
+        using var cpuModel = Architectures.Create(arch, options);
+        using var gpuModel = Architectures.Create(arch, options with { Device = GpuDevice });
         var rng = new Rng(21);
-        using var x = Twin.Random(rng, DType.F32, -1, 1, 8, 3, 32, 32);
+        using var x = Twin.Random(rng, DType.F32, -1, 1, 8, cpuModel.InChannels, side, side);
         using var xl = OnGpuNhwc(gpu, x.Cpu);
         using var y = Twin.Random(rng, DType.I32, 0, 9, 8);
-        AssertTrainingStepsMatch("channels-last resnet18", cpuModel, gpuModel, x.Cpu, xl, y, 2e-3);
+        AssertTrainingStepsMatch($"channels-last {arch}", cpuModel, gpuModel, x.Cpu, xl, y, 2e-3);
     }
 }

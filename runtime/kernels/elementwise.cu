@@ -387,22 +387,24 @@ NN_CAST_PAIR(i32, u8)
 // --prec-div=true). mean and std are C floats in device memory. 2-D grid-stride: x over the plane, y over the images.
 // F16 / BF16 outputs get the same float value, rounded once (the CPU normalises into an F32 twin and rounds it back).
 template <typename D>
-NN_DEV void nn_normalize_images_body(const u8* src, D* dst, int images, int channels, i64 plane, const float* mean, const float* std)
+NN_DEV void nn_normalize_images_body(const u8* src, D* dst, int images, int channels, i64 plane, const float* mean, const float* std,
+    int channelsLast)
 {
     for (int n = blockIdx.y; n < images; n += gridDim.y)
         for (i64 p = (i64)blockIdx.x * blockDim.x + threadIdx.x; p < plane; p += (i64)gridDim.x * blockDim.x)
         {
             const u8* pixel = src + ((i64)n * plane + p) * channels;
             for (int c = 0; c < channels; c++)
-                nn_st(dst, ((i64)n * channels + c) * plane + p, ((float)pixel[c] / 255.0f - mean[c]) / std[c]);
+                nn_st(dst, channelsLast ? ((i64)n * plane + p) * channels + c : ((i64)n * channels + c) * plane + p,
+                    ((float)pixel[c] / 255.0f - mean[c]) / std[c]);
         }
 }
 
 #define NN_NORMALIZE_IMAGES(S)                                                                                           \
     extern "C" __global__ void nn_normalize_images_u8_##S(const u8* src, NN_P_##S* dst, int images, int channels,      \
-        long long plane, const float* mean, const float* std)                                                            \
+        long long plane, const float* mean, const float* std, int channelsLast)                                          \
     {                                                                                                                    \
-        nn_normalize_images_body<NN_E_##S>(src, (NN_E_##S*)dst, images, channels, plane, mean, std);                     \
+        nn_normalize_images_body<NN_E_##S>(src, (NN_E_##S*)dst, images, channels, plane, mean, std, channelsLast);       \
     }
 
 NN_NORMALIZE_IMAGES(f32)

@@ -27,6 +27,9 @@ PARTS=16
 DEVICE=${DEVICE:-cuda}
 BENCH_BATCH=${BENCH_BATCH:-256}
 BENCH_STEPS=${BENCH_STEPS:-30}
+# FEED_CHANNELS_LAST=1: both runs on NHWC activations (bench/repro --channels-last; the loader's batches are then
+# normalised straight into NHWC).
+CL=""; [[ ${FEED_CHANNELS_LAST:-0} == 1 ]] && CL="--channels-last"
 step() { echo "== $* ($(date +%T))" | tee -a "$OUT/steps.txt"; }
 
 step "feed: $IMAGES ImageNet-sized JPEGs in 10 classes (Bench/peers/pillow_pipeline.py, $PARTS processes)"
@@ -46,11 +49,11 @@ rm -rf "$FEED"/part*
 { echo "$i JPEGs"; du -sh "$FEED/train"; } >> "$OUT/feed-jpegs.txt"
 
 step "feed: resnet50 fp16 batch $BENCH_BATCH on synthetic data"
-timeout 240 "$B/nativenets" bench --model resnet50 --batch "$BENCH_BATCH" --precision fp16 --steps "$BENCH_STEPS" --warmup 2 --device "$DEVICE" --json \
+timeout 240 "$B/nativenets" bench --model resnet50 --batch "$BENCH_BATCH" --precision fp16 --steps "$BENCH_STEPS" --warmup 2 --device "$DEVICE" $CL --json \
     > "$OUT/feed-bench.json" 2> "$OUT/feed-bench.err"
 
 step "feed: resnet50 fp16 from the JPEG folder (the recipe's batch, 256; $EPOCHS epochs)"
-timeout 300 "$B/nativenets" repro --recipe resnet50 --data "$FEED" --epochs "$EPOCHS" --precision fp16 --device "$DEVICE" \
+timeout 300 "$B/nativenets" repro --recipe resnet50 --data "$FEED" --epochs "$EPOCHS" --precision fp16 --device "$DEVICE" $CL \
     --out "$OUT/feed-repro" > "$OUT/feed-repro.txt" 2>&1
 rm -f "$OUT/feed-repro/checkpoint.ckpt" "$OUT/feed-repro/final.safetensors" # 200 MB each: not worth bringing back
 

@@ -110,12 +110,14 @@ public sealed unsafe partial class CpuBackend
     private void ChannelCopy(string op, Tensor part, Tensor whole, int offset, bool into)
     {
         Check.ChannelCopy(op, Device, part, whole, offset);
-        Check.Nchw(op, part, whole);
-        var plane = (long)part[2] * part[3] * part.DType.SizeOf();
+        Check.SameLayout(op, whole, "part", part);
+        // NCHW: N rows of C x H x W; NHWC: N x H x W rows of C.
+        var (rows, hw) = ChannelRows(part, whole);
+        var plane = (long)hw * part.DType.SizeOf();
         var block = plane * part[1];
         var pp = (byte*)part.Pointer;
         var pw = (byte*)whole.Pointer;
-        for (var n = 0; n < part[0]; n++)
+        for (var n = 0; n < rows; n++)
         {
             var w = pw + ((long)n * whole[1] + offset) * plane;
             var q = pp + n * block;
@@ -198,12 +200,17 @@ public sealed unsafe partial class CpuBackend
             {
                 var s = src + img * plane * c;
                 var d = dst + img * plane * c;
-                for (var ch = 0; ch < c; ch++)
-                {
-                    var t = table.AsSpan(ch * 256, 256);
-                    var o = d + ch * plane;
-                    for (long p = 0; p < plane; p++) o[p] = t[s[p * c + ch]];
-                }
+                if (output.Layout == Layout.NHWC) // channels last: the pixels stay where they are
+                    for (long p = 0; p < plane; p++)
+                        for (var ch = 0; ch < c; ch++)
+                            d[p * c + ch] = table[ch * 256 + s[p * c + ch]];
+                else
+                    for (var ch = 0; ch < c; ch++)
+                    {
+                        var t = table.AsSpan(ch * 256, 256);
+                        var o = d + ch * plane;
+                        for (long p = 0; p < plane; p++) o[p] = t[s[p * c + ch]];
+                    }
             }
         });
     }

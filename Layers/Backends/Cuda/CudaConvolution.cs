@@ -112,12 +112,7 @@ public sealed unsafe partial class CudaBackend
         return copy;
     }
 
-    /// <summary>x and y in one layout (a 1 x 1 plane goes with either); the filter is KCRS whatever the layout.</summary>
-    private static void SameLayout(string op, Tensor a, string nameB, Tensor b)
-    {
-        if (a.Layout != b.Layout && !(b.Rank == 4 && (b[2] * b[3] == 1 || b[1] == 1)))
-            throw new ArgumentException($"{op}: {nameB} {b} is not in the layout of {a} ({a.Layout})");
-    }
+
 
     private static (int N, int C, int H, int W) Nchw(string op, string name, Tensor t)
     {
@@ -232,7 +227,7 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, x, w, geometry);
         Check.Shape(op, "y", y, x[0], w[0], plan.OutH, plan.OutW);
-        SameLayout(op, x, "y", y);
+        Check.SameLayout(op, x, "y", y);
         using var channelsLastW = x.Layout == Layout.NHWC ? ChannelsLastWeights(w) : null;
         var wp = (channelsLastW ?? w).Pointer;
         if (plan.Forward is null && StoredAlgorithm(op, ConvolutionDirection.Forward, plan, static (h, p, a) =>
@@ -299,7 +294,7 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, dx, w, geometry);
         Check.Shape(op, "dy", dy, dx[0], w[0], plan.OutH, plan.OutW);
-        SameLayout(op, dx, "dy", dy);
+        Check.SameLayout(op, dx, "dy", dy);
         using var channelsLastW = dx.Layout == Layout.NHWC ? ChannelsLastWeights(w) : null;
         var wp = (channelsLastW ?? w).Pointer;
         if (plan.BackwardData is null && StoredAlgorithm(op, ConvolutionDirection.BackwardData, plan, static (h, p, a) =>
@@ -340,7 +335,7 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var plan = Plan(op, x, dw, geometry);
         Check.Shape(op, "dy", dy, x[0], dw[0], plan.OutH, plan.OutW);
-        SameLayout(op, x, "dy", dy);
+        Check.SameLayout(op, x, "dy", dy);
         if (plan.BackwardFilter is null && StoredAlgorithm(op, ConvolutionDirection.BackwardFilter, plan, static (h, p, a) =>
             {
                 nuint b;

@@ -168,7 +168,8 @@ public sealed unsafe partial class CudaBackend
         mean.CopyTo(stats);
         std.CopyTo(stats[c..]);
         using var device = Upload<float>(stats);
-        var args = new KernelArgs().Ptr(images.Pointer).Ptr(output.Pointer).I32(n).I32(c).I64(plane).Ptr(device.Pointer).Ptr(device.Pointer + c * sizeof(float));
+        var args = new KernelArgs().Ptr(images.Pointer).Ptr(output.Pointer).I32(n).I32(c).I64(plane).Ptr(device.Pointer).Ptr(device.Pointer + c * sizeof(float))
+            .I32(output.Layout == Layout.NHWC ? 1 : 0);
         _kernels.Launch(Elementwise, $"nn_normalize_images_u8_{ShortName(output.DType)}", (uint)Math.Min((plane + 255) / 256, 65535), (uint)Math.Min(n, 65535), Threads, 0, ref args);
     }
 }

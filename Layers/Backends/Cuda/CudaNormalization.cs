@@ -58,7 +58,7 @@ public sealed unsafe partial class CudaBackend
         double momentum, double epsilon, Tensor saveMean, Tensor saveInvStd)
     {
         MakeCurrent();
-        SameLayout(op, x, "y", y);
+        Check.SameLayout(op, x, "y", y);
         var (xd, cd) = BatchNormDescriptors(op, x);
         try
         {
@@ -89,7 +89,7 @@ public sealed unsafe partial class CudaBackend
     private void BatchNormForwardInferenceCudnn(string op, Tensor x, Tensor y, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double epsilon)
     {
         MakeCurrent();
-        SameLayout(op, x, "y", y);
+        Check.SameLayout(op, x, "y", y);
         var (xd, cd) = BatchNormDescriptors(op, x);
         try
         {
@@ -125,8 +125,8 @@ public sealed unsafe partial class CudaBackend
     private void BatchNormBackwardTrainingCudnn(string op, Tensor x, Tensor dy, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, Tensor saveMean, Tensor saveInvStd)
     {
         MakeCurrent();
-        SameLayout(op, x, "dy", dy);
-        SameLayout(op, x, "dx", dx);
+        Check.SameLayout(op, x, "dy", dy);
+        Check.SameLayout(op, x, "dx", dx);
         var (xd, cd) = BatchNormDescriptors(op, x);
         try
         {

@@ -150,7 +150,6 @@ public sealed unsafe partial class CudaBackend
         Check.DType(op, "output", output, DType.F32, DType.F16, DType.BF16);
         Check.Rank(op, "images", images, 4);
         if (images.Layout != Layout.NHWC) throw new ArgumentException($"{op}: images must be in NHWC memory order, got {images.Layout}");
-        if (output.Layout != Layout.NCHW) throw new ArgumentException($"{op}: the output must be NCHW, got {output.Layout}");
         Check.Shape(op, "output", output, images.Shape);
         if (means != images[1] || stds != images[1])
             throw new ArgumentException($"{op}: {images[1]} channels need {images[1]} means and stds, got {means} and {stds}");

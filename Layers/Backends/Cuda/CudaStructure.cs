@@ -64,13 +64,14 @@ public sealed unsafe partial class CudaBackend
     private void ChannelCopy(string op, Tensor part, Tensor whole, int offset, bool into)
     {
         Check.ChannelCopy(op, Device, part, whole, offset);
-        Check.Nchw(op, part, whole);
-        var hw = part[2] * part[3];
+        Check.SameLayout(op, whole, "part", part);
+        // NCHW: N rows of C x H x W; NHWC: N x H x W rows of C (the same kernel, with one-element planes).
+        var (rows, hw) = ChannelRows(part, whole);
         var args = into
-            ? new KernelArgs().Ptr(part.Pointer).Ptr(whole.Pointer).I32(part[0]).I32(part[1]).I32(whole[1]).I32(hw).I32(offset)
-            : new KernelArgs().Ptr(whole.Pointer).Ptr(part.Pointer).I32(part[0]).I32(whole[1]).I32(part[1]).I32(hw).I32(offset);
+            ? new KernelArgs().Ptr(part.Pointer).Ptr(whole.Pointer).I32(rows).I32(part[1]).I32(whole[1]).I32(hw).I32(offset)
+            : new KernelArgs().Ptr(whole.Pointer).Ptr(part.Pointer).I32(rows).I32(whole[1]).I32(part[1]).I32(hw).I32(offset);
         var kernel = into ? "nn_copy_into_channels" : "nn_copy_from_channels";
-        _kernels.Launch(Structure, $"{kernel}_{Suffix(op, part)}", (uint)Math.Min(((long)part[1] * hw + 255) / 256, 65535), (uint)Math.Min(part[0], 65535), 256, 0, ref args);
+        _kernels.Launch(Structure, $"{kernel}_{Suffix(op, part)}", (uint)Math.Min(((long)part[1] * hw + 255) / 256, 65535), (uint)Math.Min(rows, 65535), 256, 0, ref args);
     }
 
     public override void PadShortcutForward(Tensor x, Tensor y, int stride, int padBefore) =>
