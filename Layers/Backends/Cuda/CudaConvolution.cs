@@ -260,10 +260,11 @@ public sealed unsafe partial class CudaBackend
         var biasFirst = bias is not null && reduced is not null;
         if (biasFirst && x.Layout == Layout.NHWC)
         {
-            // Channels last: the bias broadcast by cuDNN onto zeros (exact), then the convolution adds itself.
+            // Channels last: y is rows of channels, so the bias is a row vector added onto zeros (exact); then the
+            // convolution adds itself.
             Check.Shape(op, "bias", bias!, w[0]);
             Fill(y, 0);
-            new Scalars(x.DType, 1, 1).Use((a, b) => Cudnn.Check(Cudnn.cudnnAddTensor(_cudnn, (void*)a, plan.Bias, bias!.Pointer, (void*)b, plan.Y, y.Pointer)));
+            AddRowVector(y.Reshape(-1, w[0]), bias!);
         }
         else if (biasFirst)
         {
@@ -279,7 +280,12 @@ public sealed unsafe partial class CudaBackend
             new Scalars(x.DType, 1, biasFirst ? 1 : 0).Use((a, b) => Cudnn.Check(Cudnn.cudnnConvolutionForward(_cudnn, (void*)a, plan.X, x.Pointer, plan.W, wp,
                 plan.Conv, algo, workspace.Pointer, bytes, (void*)b, plan.Y, y.Pointer)));
         }
-        if (bias is not null && !biasFirst)
+        if (bias is not null && !biasFirst && x.Layout == Layout.NHWC)
+        {
+            Check.Shape(op, "bias", bias, w[0]);
+            AddRowVector(y.Reshape(-1, w[0]), bias);
+        }
+        else if (bias is not null && !biasFirst)
         {
             Check.Shape(op, "bias", bias, w[0]);
             new Scalars(x.DType, 1, 1).Use((a, b) => Cudnn.Check(Cudnn.cudnnAddTensor(_cudnn, (void*)a, plan.Bias, bias.Pointer, (void*)b, plan.Y, y.Pointer)));
