@@ -54,7 +54,8 @@ bench-gpu: build
 repro: build
 	$(OUT)/nativenets repro --recipe $(ARCH) $(if $(DATA),--data "$(DATA)") $(if $(DRY),--dry-run) $(if $(EPOCHS),--epochs $(EPOCHS))
 
-## bundle: out/bundle.tar.xz for a Linux x64 GPU host without .NET (runtime, CLI, tests, fixtures; BUNDLE_DATA=1 adds Fashion-MNIST)
+## bundle: out/bundle.tar.xz for a Linux x64 GPU host without .NET (runtime, CLI, tests, fixtures; BUNDLE_DATA=1 adds Fashion-MNIST;
+##         BUNDLE_FIXTURES=0 leaves the fixtures to the repository, as a device call that carries both must)
 bundle:
 	@bash runtime/scripts/make-bundle.sh
 
