@@ -35,10 +35,7 @@ internal static class BenchCommand
         var device = Common.DeviceOption();
         var json = Common.Json();
         var profile = Common.ProfileSteps();
-        var channelsLast = new Option<bool>("--channels-last")
-        {
-            Description = "Run the network on NHWC activations (the input reordered once; cuDNN's NHWC convolutions and batch norm), as PyTorch's channels_last; GPU only",
-        };
+        var channelsLast = Common.ChannelsLast();
         var layerTimes = new Option<int?>("--layer-times")
         {
             Description = "Then time every layer, forward and backward, over a few more steps (synchronising around each layer) and print the layers down to this depth (1: conv1, layer1, ...; 2: layer1.0, ...)",
@@ -67,8 +64,7 @@ internal static class BenchCommand
     public static JsonObject Run(string name, int batch, int steps, int warmup, int? size, int classes, Device device, bool tf32,
         bool smallStem = false, int? inChannels = null, Precision precision = Precision.Fp32, int? layerDepth = null, bool channelsLast = false)
     {
-        if (channelsLast && device.Kind != DeviceKind.Cuda)
-            throw new ArgumentException("--channels-last runs on the GPU only (the CPU backend's convolutions, batch norm and pooling are NCHW)");
+        Common.CheckChannelsLast(channelsLast, device);
         var backend = Backend.For(device);
         if (backend is CudaBackend cuda) cuda.AllowTf32 = tf32;
         using var model = Architectures.Create(name, new ArchitectureOptions { Classes = classes, Device = device, SmallStem = smallStem, InChannels = inChannels });

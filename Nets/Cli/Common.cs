@@ -29,6 +29,18 @@ internal static class Common
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per result line instead of a table" };
 
+    public static Option<bool> ChannelsLast() => new("--channels-last")
+    {
+        Description = "Run the network on NHWC activations (cuDNN's NHWC convolutions and batch norm), as PyTorch's channels_last; GPU only",
+    };
+
+    /// <summary>Refuses --channels-last on the CPU, whose convolutions, batch norm and pooling are NCHW.</summary>
+    public static void CheckChannelsLast(bool channelsLast, Device device)
+    {
+        if (channelsLast && device.Kind != DeviceKind.Cuda)
+            throw new ArgumentException("--channels-last runs on the GPU only (the CPU backend's convolutions, batch norm and pooling are NCHW)");
+    }
+
     public static Option<string> DeviceOption() => new("--device")
     {
         Description = "cpu, or cuda[:N] for a GPU (see `nativenets doctor`)",

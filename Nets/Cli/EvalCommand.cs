@@ -30,8 +30,9 @@ internal static class EvalCommand
         bad.AcceptOnlyFromAmong("skip", "fail");
         var device = Common.DeviceOption();
         var json = Common.Json();
+        var channelsLast = Common.ChannelsLast();
         var cmd = new Command("eval", "Top-1 and top-5 accuracy of a model's weights on an image folder (torchvision's evaluation transform)")
-            { model, weights, data, labels, classes, batch, workers, size, bad, device, json };
+            { model, weights, data, labels, classes, batch, workers, size, bad, device, json, channelsLast };
         cmd.SetAction(p => Common.Guard(() =>
         {
             var path = p.GetValue(weights)!;
@@ -40,6 +41,7 @@ internal static class EvalCommand
             var name = p.GetValue(model) ?? meta.GetValueOrDefault("model") ?? throw new ArgumentException($"{path} does not name its model: pass --model");
             var folder = p.GetValue(labels) is { } l ? ImageFolder.FromLabelsFile(p.GetValue(data)!, l) : ImageFolder.FromClassFolders(p.GetValue(data)!);
             var dev = Common.ParseDevice(p.GetValue(device)!);
+            Common.CheckChannelsLast(p.GetValue(channelsLast), dev);
             using var m = Architectures.Create(name, new ArchitectureOptions { Classes = p.GetValue(classes), Device = dev });
             NativeNets.Nets.Weights.StateDict.Load(m.Network, path, strict: false);
             var side = p.GetValue(size);
@@ -50,7 +52,8 @@ internal static class EvalCommand
                 BatchAllocator = ImageRun.BatchAllocatorFor(dev),
             });
             var asJson = p.GetValue(json);
-            var result = Common.WithProgress(asJson, $"eval {name}", progress => ImageRun.Evaluate(m.Network, loader, dev, progress: (d, t) => progress(d, t)));
+            var result = Common.WithProgress(asJson, $"eval {name}", progress => ImageRun.Evaluate(m.Network, loader, dev, progress: (d, t) => progress(d, t),
+                channelsLast: p.GetValue(channelsLast)));
             var badCount = result.BadImages?.Count ?? 0;
             if (asJson)
                 Console.WriteLine(new JsonObject

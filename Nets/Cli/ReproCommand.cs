@@ -26,7 +26,7 @@ internal static class ReproCommand
         var device = Common.DeviceOption();
         var precision = new Option<string?>("--precision") { Description = "fp32, fp16 or bf16 instead of the recipe's precision" };
         precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
-        var channelsLast = new Option<bool>("--channels-last") { Description = "Run the network on NHWC activations, as PyTorch's channels_last; GPU only" };
+        var channelsLast = Common.ChannelsLast();
         var cmd = new Command("repro", "Train an architecture with its paper's recipe; --dry-run prints the plan")
             { recipe, data, dryRun, list, output, epochs, resume, limit, device, precision, channelsLast };
         cmd.SetAction(p => Common.Guard(() =>
@@ -53,8 +53,7 @@ internal static class ReproCommand
             }
             var outDir = p.GetValue(output) ?? Path.Combine("out", "repro", r.Name);
             var dev = Common.ParseDevice(p.GetValue(device)!);
-            if (p.GetValue(channelsLast) && dev.Kind != NativeNets.Tensors.DeviceKind.Cuda)
-                throw new ArgumentException("--channels-last runs on the GPU only (the CPU backend's convolutions, batch norm and pooling are NCHW)");
+            Common.CheckChannelsLast(p.GetValue(channelsLast), dev);
             var runner = new RecipeRunner(r, outDir, dev) { ChannelsLast = p.GetValue(channelsLast) };
             foreach (var line in RecipeRunner.Plan(p.GetValue(epochs) is { } e2 ? r with { Epochs = e2 } : r, images)) Console.Error.WriteLine(line);
             var metrics = Common.WithProgress(false, r.Name, progress =>

@@ -40,7 +40,7 @@ internal static class TrainCommand
         var noBnDecay = new Option<bool>("--no-bn-decay") { Description = "No weight decay on BN gamma and beta, nor on biases (Goyal et al.)" };
         var zeroGamma = new Option<bool>("--zero-gamma") { Description = "gamma = 0 for the last BN of every residual block (Goyal et al.)" };
         var precision = Common.PrecisionOption();
-        var channelsLast = new Option<bool>("--channels-last") { Description = "Run the network on NHWC activations (each batch reordered once), as PyTorch's channels_last; GPU only" };
+        var channelsLast = Common.ChannelsLast();
         var distributed = new Option<bool>("--distributed") { Description = "Under a launcher, use the real communicator (MPI, NCCL) even with one rank, to exercise and time it" };
         var cmd = new Command("train", "Train a classifier (linear, two- or three-layer net, or any CNN architecture that fits 28 px input) on Fashion-MNIST and test it")
             { model, data, epochs, batch, lr, wd, momentum, lrStep, seed, hidden, trainLimit, testLimit, stem, save, json, device, profile, checkpoint, resume, steps, virtualWorkers, warmup, scaling, referenceBatch, milestones, decay, noBnDecay, zeroGamma, distributed, precision, channelsLast };
