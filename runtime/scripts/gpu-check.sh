@@ -17,7 +17,8 @@
 #   layers    ResNet-50 bf16 per-layer times
 #   nccl      a one-rank NCCL communicator under mpirun (where mpirun is)
 #   profile   one ResNet-50 batch 256 step per precision (PROFILE_PRECISIONS, default fp32 bf16): ncu's per-kernel summary of
-#             NativeNets' step (--profile-steps) and torch.profiler's costliest kernels of PyTorch's (PROFILE_TORCH=0: not)
+#             NativeNets' step (--profile-steps; PROFILE_FLAGS=--channels-last adds that) and torch.profiler's costliest
+#             kernels of PyTorch's (PROFILE_TORCH=0: not)
 #   nsight    ncu follows the NVTX ranges of --profile-steps 3:3 (the profiler's capture range)
 # Everything lands in one folder, packed into $OUT/gpu-check.tgz after every step (the device tool brings back
 # at most 8 files), with steps.txt (each step, its exit status and seconds) printed as it goes.
@@ -151,7 +152,8 @@ PY
         for p in ${PROFILE_PRECISIONS:-fp32 bf16}; do
             tf32=""; [[ $p == fp32 ]] && tf32="--tf32"
             step "ncu-resnet50-$p" 150 ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --print-summary per-kernel \
-                "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 --steps 1 --warmup 3 --profile-steps 4:4 --device cuda
+                "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 --steps 1 --warmup 3 --profile-steps 4:4 --device cuda \
+                ${PROFILE_FLAGS:-}
             [[ ${PROFILE_TORCH:-1} == 1 ]] && step "torch-profile-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" \
                 --steps 5 --warmup 5 --json --profile 40
         done
