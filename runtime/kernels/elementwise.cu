@@ -112,33 +112,10 @@ NN_DEV bool nn_aligned16(const void* p) { return ((u64)p & 15ull) == 0; }
 template <typename E>
 NN_DEV i64 nn_vectors(i64 n, bool aligned) { return aligned ? n / (i64)(16 / sizeof(E)) : 0; }
 
-template <typename E>
-NN_DEV void nn_add_body(const E* a, const E* b, E* y, i64 n)
-{
-    const int per = 16 / sizeof(E);
-    const i64 vectors = nn_vectors<E>(n, nn_aligned16(a) && nn_aligned16(b) && nn_aligned16(y));
-    NN_FOR(v, vectors)
-    {
-        nn_v16 va = ((const nn_v16*)a)[v], vb = ((const nn_v16*)b)[v], vy;
-#pragma unroll
-        for (int k = 0; k < per; k++) nn_st((E*)&vy, k, nn_add(nn_ld((const E*)&va, k), nn_ld((const E*)&vb, k)));
-        ((nn_v16*)y)[v] = vy;
-    }
-    NN_FOR(j, n - vectors * per)
-    {
-        const i64 i = vectors * per + j;
-        nn_st(y, i, nn_add(nn_ld(a, i), nn_ld(b, i)));
-    }
-}
-
-// ---- activations -----------------------------------------------------------------------------------
-
-// TensorPrimitives.Max(x, 0): NaN stays NaN, -0 becomes +0.
-template <typename T>
-NN_DEV T nn_relu_of(T v) { return v > (T)0 ? v : v != v ? v : (T)0; }
-
-template <typename E>
-NN_DEV void nn_relu_body(const E* x, E* y, i64 n)
+// y[i] = op(x[i]) and y[i] = op(a[i], b[i]) for i in [0, n), in 16-byte vectors where every pointer is aligned and one
+// by one for the rest (all of it where not); op computes in nn_c<E> and each result is stored (rounded) once.
+template <typename E, typename Op>
+NN_DEV void nn_map1(const E* x, E* y, i64 n, Op op)
 {
     const int per = 16 / sizeof(E);
     const i64 vectors = nn_vectors<E>(n, nn_aligned16(x) && nn_aligned16(y));
@@ -146,35 +123,62 @@ NN_DEV void nn_relu_body(const E* x, E* y, i64 n)
     {
         nn_v16 vx = ((const nn_v16*)x)[v], vy;
 #pragma unroll
-        for (int k = 0; k < per; k++) nn_st((E*)&vy, k, nn_relu_of(nn_ld((const E*)&vx, k)));
+        for (int k = 0; k < per; k++) nn_st((E*)&vy, k, op(nn_ld((const E*)&vx, k)));
         ((nn_v16*)y)[v] = vy;
     }
     NN_FOR(j, n - vectors * per)
     {
         const i64 i = vectors * per + j;
-        nn_st(y, i, nn_relu_of(nn_ld(x, i)));
+        nn_st(y, i, op(nn_ld(x, i)));
     }
 }
 
-template <typename E>
-NN_DEV void nn_relu_backward_body(const E* y, const E* dy, E* dx, i64 n)
+template <typename E, typename Op>
+NN_DEV void nn_map2(const E* a, const E* b, E* y, i64 n, Op op)
 {
-    typedef nn_c<E> T;
     const int per = 16 / sizeof(E);
-    const i64 vectors = nn_vectors<E>(n, nn_aligned16(y) && nn_aligned16(dy) && nn_aligned16(dx));
+    const i64 vectors = nn_vectors<E>(n, nn_aligned16(a) && nn_aligned16(b) && nn_aligned16(y));
     NN_FOR(v, vectors)
     {
-        nn_v16 vy = ((const nn_v16*)y)[v], vd = ((const nn_v16*)dy)[v], vx;
+        nn_v16 va = ((const nn_v16*)a)[v], vb = ((const nn_v16*)b)[v], vy;
 #pragma unroll
-        for (int k = 0; k < per; k++) nn_st((E*)&vx, k, nn_ld((const E*)&vy, k) > (T)0 ? nn_ld((const E*)&vd, k) : (T)0);
-        ((nn_v16*)dx)[v] = vx;
+        for (int k = 0; k < per; k++) nn_st((E*)&vy, k, op(nn_ld((const E*)&va, k), nn_ld((const E*)&vb, k)));
+        ((nn_v16*)y)[v] = vy;
     }
     NN_FOR(j, n - vectors * per)
     {
         const i64 i = vectors * per + j;
-        nn_st(dx, i, nn_ld(y, i) > (T)0 ? nn_ld(dy, i) : (T)0);
+        nn_st(y, i, op(nn_ld(a, i), nn_ld(b, i)));
     }
 }
+
+struct nn_add_op
+{
+    template <typename T> __device__ __forceinline__ T operator()(T p, T q) const { return nn_add(p, q); }
+};
+
+template <typename E>
+NN_DEV void nn_add_body(const E* a, const E* b, E* y, i64 n) { nn_map2(a, b, y, n, nn_add_op()); }
+
+// ---- activations -----------------------------------------------------------------------------------
+
+// TensorPrimitives.Max(x, 0): NaN stays NaN, -0 becomes +0.
+struct nn_relu_op
+{
+    template <typename T> __device__ __forceinline__ T operator()(T v) const { return v > (T)0 ? v : v != v ? v : (T)0; }
+};
+
+// The gradient passes where the output is positive.
+struct nn_relu_backward_op
+{
+    template <typename T> __device__ __forceinline__ T operator()(T y, T dy) const { return y > (T)0 ? dy : (T)0; }
+};
+
+template <typename E>
+NN_DEV void nn_relu_body(const E* x, E* y, i64 n) { nn_map1(x, y, n, nn_relu_op()); }
+
+template <typename E>
+NN_DEV void nn_relu_backward_body(const E* y, const E* dy, E* dx, i64 n) { nn_map2(y, dy, dx, n, nn_relu_backward_op()); }
 
 template <typename E>
 NN_DEV void nn_tanh_body(const E* x, E* y, i64 n) { NN_FOR(i, n) nn_st(y, i, nn_tanh(nn_ld(x, i))); }
