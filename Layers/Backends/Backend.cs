@@ -196,7 +196,7 @@ public abstract class Backend
     /// (where the plane is more than 1 x 1).
     /// </summary>
     private protected static (int Rows, int PlaneSize) ChannelRows(Tensor part, Tensor whole) =>
-        (part.Layout == Layout.NHWC || whole.Layout == Layout.NHWC) && part[2] * part[3] > 1 && part[1] > 1 && whole[1] > 1
+        (part.Layout == Layout.NHWC || whole.Layout == Layout.NHWC) && !Tensor.SameInBothLayouts(part.Dims) && !Tensor.SameInBothLayouts(whole.Dims)
             ? (checked(part[0] * part[2] * part[3]), 1)
             : (part[0], part[2] * part[3]);
 

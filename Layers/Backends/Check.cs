@@ -25,7 +25,7 @@ internal static class Check
     public static void Nchw(string op, params Tensor?[] tensors)
     {
         foreach (var t in tensors)
-            if (t is { Layout: Layout.NHWC, Rank: 4 } && !(t[2] * t[3] == 1 || t[1] == 1))
+            if (t is { Layout: Layout.NHWC } && !Tensor.SameInBothLayouts(t.Dims))
                 throw new NotSupportedException($"{op}: {t} is channels-last (NHWC); this op runs on NCHW tensors only here");
     }
 
@@ -35,18 +35,22 @@ internal static class Check
     /// </summary>
     public static void SameLayout(string op, Tensor reference, string name, Tensor t)
     {
-        if (reference.Layout != t.Layout && !(t.Rank == 4 && (t[2] * t[3] == 1 || t[1] == 1)))
+        if (reference.Layout != t.Layout && !(t.Rank == 4 && Tensor.SameInBothLayouts(t.Dims)))
             throw new ArgumentException($"{op}: {name} {t} is not in the layout of {reference} ({reference.Layout})");
     }
 
-    /// <summary>The two layouts a ConvertLayout copies between: the same dims [N, C, H, W], dtype and device.</summary>
-    public static void ConvertLayout(string op, Device device, Tensor source, Tensor destination)
+    /// <summary>
+    /// The two layouts a ConvertLayout copies between: the same dims [N, C, H, W], dtype and device. Returns the matrix each
+    /// image is when the layouts differ, to be transposed: [C x HW] from NCHW, [HW x C] from NHWC.
+    /// </summary>
+    public static (int Rows, int Cols) ConvertLayout(string op, Device device, Tensor source, Tensor destination)
     {
         OnDevice(op, device, source, destination);
         SameDType(op, source, destination);
         Rank(op, "source", source, 4);
         if (!source.SameShape(destination))
             throw new ArgumentException($"{op}: source {source.ShapeText} and destination {destination.ShapeText} differ in shape");
+        return source.Layout == Layout.NCHW ? (source[1], source[2] * source[3]) : (source[2] * source[3], source[1]);
     }
 
     public static void SameDType(string op, Tensor a, Tensor b)

@@ -14,7 +14,7 @@ public sealed class Flatten : Layer
     private Tensor? _nchw;
     private Tensor? _dx;
 
-    private static bool Reorders(int[] dims, Layout layout) => layout == Layout.NHWC && dims.Length == 4 && dims[2] * dims[3] > 1 && dims[1] > 1;
+    private static bool Reorders(int[] dims, Layout layout) => layout == Layout.NHWC && !Tensor.SameInBothLayouts(dims);
 
     public override Tensor Forward(Tensor x)
     {

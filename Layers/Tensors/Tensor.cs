@@ -206,6 +206,12 @@ public sealed unsafe class Tensor : IDisposable
     /// </summary>
     public Tensor WithLayout(Layout layout) => layout == Layout ? Reshape(_dims) : new Tensor((int[])_dims.Clone(), DType, layout, Storage);
 
+    /// <summary>
+    /// Whether memory of these dims is the same in NCHW and NHWC order: anything but a 4-D [N, C, H, W], or one with a
+    /// 1 x 1 plane or a single channel. Such a tensor goes with either layout.
+    /// </summary>
+    internal static bool SameInBothLayouts(ReadOnlySpan<int> dims) => dims.Length != 4 || dims[2] * dims[3] == 1 || dims[1] == 1;
+
     public bool SameShape(Tensor other) => _dims.AsSpan().SequenceEqual(other._dims);
 
     public string ShapeText => FormatDims(_dims);

@@ -44,6 +44,12 @@ public static class ClassifierExtensions
         return max + 1;
     }
 
+    /// <summary>
+    /// A copy of <paramref name="images"/> on <paramref name="device"/> when they are elsewhere (the caller disposes it),
+    /// null when they are there already: a data set goes to the device once, and its batches are gathered there.
+    /// </summary>
+    internal static Tensor? CopyIfElsewhere(Tensor images, Device device) => images.Device == device ? null : images.CopyTo(device);
+
     internal static void CheckImages(Tensor images, string who)
     {
         if (images.DType != DType.U8 || images.Rank < 2)

@@ -81,8 +81,7 @@ public sealed class NearestNeighbor : IClassifier
         var ops = Backends.Backend.For(Device);
         var r = refs[0];
         var result = new int[q];
-        // The queries go to the device once; each block is gathered there.
-        using var onDevice = images.Device == Device ? null : images.CopyTo(Device);
+        using var onDevice = ClassifierExtensions.CopyIfElsewhere(images, Device);
         var flat = (onDevice ?? images).Reshape(q, d);
         Tensor? queries = null, queriesF = null, distances = null, indices = null;
         try

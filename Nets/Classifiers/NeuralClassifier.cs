@@ -100,8 +100,7 @@ public abstract class NeuralClassifier : IClassifier
         var ops = Backend.For(Device);
         if (Options.ChannelsLast && Device.Kind == DeviceKind.Cpu)
             throw new ArgumentException($"{Name}: channels last runs on the GPU only (the CPU backend's convolutions, batch norm and pooling are NCHW)");
-        // The training set goes to the device once; batches are gathered there.
-        using var onDevice = images.Device == Device ? null : images.CopyTo(Device);
+        using var onDevice = ClassifierExtensions.CopyIfElsewhere(images, Device);
         var flat = (onDevice ?? images).Reshape(n, d);
         using var loss = CreateLoss();
         using var sgd = new Sgd(_net.Parameters(), Options.LearningRate, Options.Momentum, Options.WeightDecay);
@@ -151,14 +150,13 @@ public abstract class NeuralClassifier : IClassifier
                 var slice = global.Slice(rank * batch, batch);
                 sgd.LearningRate = schedule.At(epoch + (double)inEpoch++ / stepsPerEpoch);
                 Diagnostics.Profiling.BeginStep((int)++step, ops);
-                LoadBatch(flat, slice, xU8, x);
+                var input = LoadBatch(flat, slice, xU8, x, xLast);
                 for (var i = 0; i < batch; i++) yHost[i] = labels[slice[i]];
                 y.CopyFrom<int>(yHost);
 
                 sgd.ZeroGrad();
                 loss.GradientScale = scaler?.Scale ?? 1;
-                if (xLast is not null) ops.ConvertLayout(x, xLast);
-                var scores = _net.Forward(xLast ?? x);
+                var scores = _net.Forward(input);
                 lossSum += (loss.Forward(scores, y) + AuxiliaryLosses.Add(_net, y, loss.GradientScale)) * batch;
                 if (buckets is null) _net.Backward(loss.Backward());
                 else
@@ -201,7 +199,7 @@ public abstract class NeuralClassifier : IClassifier
         var inputs = _imageDims.Aggregate(1, (a, b) => a * b);
         if (d != inputs) throw new ArgumentException($"{Name}: images have {d} values each, the network takes {inputs} ({Tensor.FormatDims(_imageDims)})");
         var ops = Backend.For(Device);
-        using var onDevice = images.Device == Device ? null : images.CopyTo(Device);
+        using var onDevice = ClassifierExtensions.CopyIfElsewhere(images, Device);
         var flat = (onDevice ?? images).Reshape(n, d);
         var result = new int[n];
         var batch = Math.Max(1, Math.Min(Options.BatchSize, n));
@@ -219,9 +217,7 @@ public abstract class NeuralClassifier : IClassifier
                     xLast = ChannelsLastBuffer(x);
                     predicted = new Tensor([m], DType.I32, Device);
                 }
-                LoadBatch(flat, Enumerable.Range(start, m).ToArray(), xU8, x!);
-                if (xLast is not null) ops.ConvertLayout(x!, xLast);
-                ops.ArgMaxRows(net.Forward(xLast ?? x!), predicted!);
+                ops.ArgMaxRows(net.Forward(LoadBatch(flat, Enumerable.Range(start, m).ToArray(), xU8, x!, xLast)), predicted!);
                 predicted!.ToArray<int>().CopyTo(result, start);
             }
         }
@@ -236,12 +232,18 @@ public abstract class NeuralClassifier : IClassifier
     private Tensor? ChannelsLastBuffer(Tensor x) =>
         Options.ChannelsLast && x.Rank == 4 ? new Tensor(x.Shape, x.DType, x.Device, Layout.NHWC) : null;
 
-    /// <summary>Gathers the rows of a batch as U8 and normalises them into x with the training set's statistics.</summary>
-    private void LoadBatch(Tensor images, ReadOnlySpan<int> rows, Tensor xU8, Tensor x)
+    /// <summary>
+    /// Gathers the rows of a batch as U8 and normalises them into x with the training set's statistics; returns the
+    /// network's input: x, or its NHWC copy in <paramref name="xLast"/> (channels last).
+    /// </summary>
+    private Tensor LoadBatch(Tensor images, ReadOnlySpan<int> rows, Tensor xU8, Tensor x, Tensor? xLast)
     {
         var ops = x.Backend;
         ops.GatherRows(images, rows, xU8);
         ops.ScaleShift(xU8, x, 1.0 / (255 * _std), -_mean / _std);
+        if (xLast is null) return x;
+        ops.ConvertLayout(x, xLast);
+        return xLast;
     }
 
     protected static int Features(int[] imageDims) => imageDims.Aggregate(1, (a, b) => a * b);

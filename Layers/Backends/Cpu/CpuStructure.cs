@@ -75,7 +75,7 @@ public sealed unsafe partial class CpuBackend
 
     public override void ConvertLayout(Tensor source, Tensor destination)
     {
-        Check.ConvertLayout(nameof(ConvertLayout), Device, source, destination);
+        var (rows, cols) = Check.ConvertLayout(nameof(ConvertLayout), Device, source, destination);
         var bytes = source.DType.SizeOf();
         if (source.Layout == destination.Layout)
         {
@@ -83,7 +83,6 @@ public sealed unsafe partial class CpuBackend
             return;
         }
         // Each image's [rows x cols] matrix transposed: NCHW to NHWC is [C x HW] to [HW x C], and back.
-        var (rows, cols) = source.Layout == Layout.NCHW ? (source[1], source[2] * source[3]) : (source[2] * source[3], source[1]);
         var image = (long)rows * cols * bytes;
         var src = (byte*)source.Pointer;
         var dst = (byte*)destination.Pointer;

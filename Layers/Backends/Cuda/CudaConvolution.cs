@@ -112,8 +112,6 @@ public sealed unsafe partial class CudaBackend
         return copy;
     }
 
-
-
     private static (int N, int C, int H, int W) Nchw(string op, string name, Tensor t)
     {
         if (t.Rank == 4) return (t[0], t[1], t[2], t[3]);
@@ -386,7 +384,7 @@ public sealed unsafe partial class CudaBackend
         MakeCurrent();
         var (n, c, h, w) = Nchw(op, "dy", dy);
         Check.Shape(op, "db", db, c);
-        if (dy.Layout == Layout.NHWC && h * w > 1 && c > 1)
+        if (dy.Layout == Layout.NHWC && !Tensor.SameInBothLayouts(dy.Dims))
         {
             // nn_channel_sum and cuDNN's bias gradient are used on NCHW planes here: sum an NCHW copy (the same sums, in
             // the same order). Only convolutions with a bias pay it (VGG, AlexNet), once per backward.

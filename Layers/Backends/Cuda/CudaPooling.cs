@@ -35,7 +35,7 @@ public sealed unsafe partial class CudaBackend
     /// </summary>
     private static bool ChannelsLast(string op, Tensor input, Tensor output)
     {
-        static bool Either(Tensor t) => t.Rank == 4 && (t[2] * t[3] == 1 || t[1] == 1);
+        static bool Either(Tensor t) => t.Rank == 4 && Tensor.SameInBothLayouts(t.Dims);
         bool Is(Layout layout) => input.Layout == layout && !Either(input) || output.Layout == layout && !Either(output);
         if (Is(Layout.NHWC) && Is(Layout.NCHW))
             throw new ArgumentException($"{op}: input {input} and output {output} are in different memory layouts");

@@ -42,14 +42,13 @@ public sealed unsafe partial class CudaBackend
     public override void ConvertLayout(Tensor source, Tensor destination)
     {
         const string op = nameof(ConvertLayout);
-        Check.ConvertLayout(op, Device, source, destination);
+        var (rows, cols) = Check.ConvertLayout(op, Device, source, destination);
         if (source.Layout == destination.Layout)
         {
             Copy(source, destination);
             return;
         }
         MakeCurrent();
-        var (rows, cols) = source.Layout == Layout.NCHW ? (source[1], source[2] * source[3]) : (source[2] * source[3], source[1]);
         var args = new KernelArgs().Ptr(source.Pointer).Ptr(destination.Pointer).I32(rows).I32(cols).I32(source[0]);
         _kernels.Launch(Structure, $"nn_transpose_images_{Suffix(op, source)}", (uint)((cols + 31) / 32), (uint)Math.Min((rows + 31) / 32, 65535),
             (uint)Math.Min(source[0], 65535), 32, 8, 0, ref args);
