@@ -61,6 +61,15 @@ step() {
     return 0
 }
 has() { [[ " $PHASES " == *" $1 "* ]]; }
+# ResNet-50 at batch 256, 20 timed steps, in precision P (fp32 with TF32, as PyTorch allows it there): NativeNets with
+# any further flags (an environment prefix on the call reaches it), and PyTorch (channels_last, autocast).
+tf32_for() { [[ $1 == fp32 ]] && echo "--tf32"; }
+ours_resnet50() { # NAME CAP P [FLAGS...]
+    local name=$1 cap=$2 p=$3
+    shift 3
+    step "$name" "$cap" "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $(tf32_for "$p") --steps 20 --device cuda --json "$@"
+}
+torch_resnet50() { step "torch-resnet50-$1" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$1" --steps 20 --json; }
 
 for phase in $PHASES; do
     case $phase in
@@ -102,27 +111,22 @@ PY
         step lenet5-cuda 120 "$B/nativenets" train --model lenet5 --data "$B/data" --device cuda --json
         ;;
     bench)
-        step bench-resnet50-fp32 120 "$B/nativenets" bench --model resnet50 --batch 256 --precision fp32 --steps 20 --device cuda --tf32 --json
-        step torch-resnet50-fp32 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp32 --steps 20 --json
-        step bench-resnet50-fp16 120 "$B/nativenets" bench --model resnet50 --batch 256 --precision fp16 --steps 20 --device cuda --json
-        step torch-resnet50-fp16 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision fp16 --steps 20 --json
+        for p in fp32 fp16; do
+            ours_resnet50 "bench-resnet50-$p" 120 "$p"
+            torch_resnet50 "$p"
+        done
         ;;
     bn-modes)
         for p in fp32 bf16; do
-            tf32=""; [[ $p == fp32 ]] && tf32="--tf32"
-            step "bench-resnet50-$p-bn-spatial" 90 env NATIVENETS_BN_PERSISTENT=0 "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 \
-                --steps 20 --device cuda --json
-            step "bench-resnet50-$p-bn-persistent" 90 env NATIVENETS_BN_PERSISTENT=1 "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 \
-                --steps 20 --device cuda --json
-            step "torch-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" --steps 20 --json
+            NATIVENETS_BN_PERSISTENT=0 ours_resnet50 "bench-resnet50-$p-bn-spatial" 90 "$p"
+            NATIVENETS_BN_PERSISTENT=1 ours_resnet50 "bench-resnet50-$p-bn-persistent" 90 "$p"
+            torch_resnet50 "$p"
         done
         ;;
     cl)
         for p in fp32 bf16; do
-            tf32=""; [[ $p == fp32 ]] && tf32="--tf32"
-            step "bench-resnet50-$p-channels-last" 120 "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 --steps 20 \
-                --device cuda --channels-last --json
-            step "torch-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" --steps 20 --json
+            ours_resnet50 "bench-resnet50-$p-channels-last" 120 "$p" --channels-last
+            torch_resnet50 "$p"
         done
         ;;
     mp)
@@ -150,9 +154,8 @@ PY
         ;;
     profile)
         for p in ${PROFILE_PRECISIONS:-fp32 bf16}; do
-            tf32=""; [[ $p == fp32 ]] && tf32="--tf32"
             step "ncu-resnet50-$p" 150 ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --print-summary per-kernel \
-                "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $tf32 --steps 1 --warmup 3 --profile-steps 4:4 --device cuda \
+                "$B/nativenets" bench --model resnet50 --batch 256 --precision "$p" $(tf32_for "$p") --steps 1 --warmup 3 --profile-steps 4:4 --device cuda \
                 ${PROFILE_FLAGS:-}
             [[ ${PROFILE_TORCH:-1} == 1 ]] && step "torch-profile-resnet50-$p" 120 "$PYTHON" Bench/anchors/torch_train.py --model resnet50 --batch 256 --precision "$p" \
                 --steps 5 --warmup 5 --json --profile 40
